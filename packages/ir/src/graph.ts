@@ -1,0 +1,279 @@
+/**
+ * The IR graph: SSA, topologically ordered, stored as struct-of-arrays so a 10^6-node graph
+ * is a few typed arrays rather than a million objects. Node i's op is `op[i]`, its
+ * arguments `a[i]`, `b[i]`, `c[i]` (-1 when unused). For `const`, `a[i]` indexes `consts`; for
+ * `input`, `a[i]` is the input's position in the runtime input array, named `inputNames[a[i]]`.
+ */
+import { AdjointError } from './errors.js';
+import { ARITY, OP_CODE, OPS_BY_CODE, OP_NAMES, type Emit, type OpName } from './ops.js';
+
+export const F64 = 0;
+export const F32 = 1;
+export const BOOL = 2;
+export type DType = typeof F64 | typeof F32 | typeof BOOL;
+export const DTYPE_NAMES = ['f64', 'f32', 'bool'] as const;
+
+export interface Graph {
+  readonly size: number;
+  readonly op: Uint8Array;
+  readonly dtype: Uint8Array;
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+  readonly c: Int32Array;
+  readonly consts: Float64Array;
+  /** Names of the runtime inputs, by input index. */
+  readonly inputNames: readonly string[];
+  /** Output node ids. */
+  readonly outputs: Int32Array;
+}
+
+export const CONST = OP_CODE.const;
+export const INPUT = OP_CODE.input;
+
+export function isLeaf(g: Graph, i: number): boolean {
+  return g.op[i] === CONST || g.op[i] === INPUT;
+}
+
+/** The k-th argument array of a graph (k = 0, 1, 2). */
+export function argArray(g: Graph, k: number): Int32Array {
+  return k === 0 ? g.a : k === 1 ? g.b : g.c;
+}
+
+export interface BuilderOptions {
+  /**
+   * Merge nodes with the same op and arguments (and constants with the same bits).
+   * Merging never changes a value, but it changes how a gradient transform accumulates
+   * adjoints, so traces of user code are recorded without it. Default true.
+   */
+  hashCons?: boolean;
+  /** Initial capacity in nodes. */
+  capacity?: number;
+}
+
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+
+/** Records nodes into growable typed arrays; `finish` freezes them into a Graph. */
+export class GraphBuilder {
+  private n = 0;
+  private op: Uint8Array;
+  private dt: Uint8Array;
+  private a: Int32Array;
+  private b: Int32Array;
+  private c: Int32Array;
+  private consts: Float64Array;
+  private nConsts = 0;
+  private inputNames: string[] = [];
+  private inputNode: number[] = [];
+  private readonly hashCons: boolean;
+  // Open-addressing table of node id + 1 (0 = empty), sized to a power of two.
+  private table: Int32Array;
+  private mask: number;
+  /** The VJP algebra over this builder's nodes. */
+  readonly emit: Emit<number>;
+
+  constructor(options: BuilderOptions = {}) {
+    const cap = Math.max(16, options.capacity ?? 1024);
+    this.hashCons = options.hashCons ?? true;
+    this.op = new Uint8Array(cap);
+    this.dt = new Uint8Array(cap);
+    this.a = new Int32Array(cap);
+    this.b = new Int32Array(cap);
+    this.c = new Int32Array(cap);
+    this.consts = new Float64Array(64);
+    const tableSize = this.hashCons ? nextPow2(cap * 2) : 0;
+    this.table = new Int32Array(tableSize);
+    this.mask = tableSize - 1;
+    const e: Record<string, unknown> = { c: (x: number) => this.constant(x) };
+    for (const name of OP_NAMES) {
+      if (name === 'const' || name === 'input') continue;
+      const code = OP_CODE[name];
+      e[name] = (x: number, y = -1, z = -1) => this.node(code, x, y, z);
+    }
+    this.emit = e as Emit<number>;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  dtypeOf(id: number): DType {
+    return this.dt[id] as DType;
+  }
+
+  /** The node for runtime input `index`; one node per index. */
+  input(index: number, name: string, dtype: DType = F64): number {
+    const existing = this.inputNode[index];
+    if (existing !== undefined) return existing;
+    while (this.inputNames.length <= index) this.inputNames.push('');
+    this.inputNames[index] = name;
+    const id = this.push(INPUT, dtype, index, -1, -1);
+    this.inputNode[index] = id;
+    return id;
+  }
+
+  constant(x: number, dtype: DType = F64): number {
+    if (this.hashCons) {
+      bits[0] = x;
+      const h = this.probe(CONST, bitWords[0], bitWords[1], dtype);
+      for (let i = h; ; i = (i + 1) & this.mask) {
+        const id = this.table[i] - 1;
+        if (id < 0) {
+          const node = this.pushConst(x, dtype);
+          this.table[i] = node + 1;
+          this.maybeGrow();
+          return node;
+        }
+        if (this.op[id] === CONST && this.dt[id] === dtype && Object.is(this.consts[this.a[id]], x)) return id;
+      }
+    }
+    return this.pushConst(x, dtype);
+  }
+
+  /** Append (or find) a computing node. Checks argument count and kinds. */
+  node(code: number, x = -1, y = -1, z = -1): number {
+    const dtype = this.resultType(code, x, y, z);
+    if (!this.hashCons) return this.push(code, dtype, x, y, z);
+    const h = this.probe(code, x, y, z);
+    for (let i = h; ; i = (i + 1) & this.mask) {
+      const id = this.table[i] - 1;
+      if (id < 0) {
+        const node = this.push(code, dtype, x, y, z);
+        this.table[i] = node + 1;
+        this.maybeGrow();
+        return node;
+      }
+      if (this.op[id] === code && this.a[id] === x && this.b[id] === y && this.c[id] === z) return id;
+    }
+  }
+
+  /** Same as `node` by op name. */
+  apply(name: OpName, x = -1, y = -1, z = -1): number {
+    return this.node(OP_CODE[name], x, y, z);
+  }
+
+  finish(outputs: ArrayLike<number>): Graph {
+    const n = this.n;
+    for (let k = 0; k < outputs.length; k++) {
+      if (!(outputs[k] >= 0 && outputs[k] < n)) {
+        throw new AdjointError('bad-output', `output ${k} refers to node ${outputs[k]}, but the graph has ${n} nodes`);
+      }
+    }
+    return {
+      size: n,
+      op: this.op.slice(0, n),
+      dtype: this.dt.slice(0, n),
+      a: this.a.slice(0, n),
+      b: this.b.slice(0, n),
+      c: this.c.slice(0, n),
+      consts: this.consts.slice(0, this.nConsts),
+      inputNames: this.inputNames.slice(),
+      outputs: Int32Array.from(outputs),
+    };
+  }
+
+  private resultType(code: number, x: number, y: number, z: number): DType {
+    const def = OPS_BY_CODE[code];
+    if (def === undefined || def.args.length === 0) {
+      throw new AdjointError('bad-op', `op code ${code} is not a computing op`);
+    }
+    const args = [x, y, z];
+    let float: DType | -1 = -1;
+    for (let k = 0; k < 3; k++) {
+      const id = args[k];
+      if (k >= def.args.length) {
+        if (id !== -1) throw new AdjointError('bad-arity', `${OP_NAMES[code]} takes ${def.args.length} argument(s), got more`);
+        continue;
+      }
+      if (!(id >= 0 && id < this.n)) {
+        throw new AdjointError('bad-arg', `${OP_NAMES[code]} argument ${k} refers to node ${id}, which does not exist yet`);
+      }
+      const t = this.dt[id] as DType;
+      if ((def.args[k] === 'bool') !== (t === BOOL)) {
+        throw new AdjointError('bad-type',
+          `${OP_NAMES[code]} argument ${k} must be ${def.args[k] === 'bool' ? 'a bool (a comparison such as lt)' : 'a float'}, got ${DTYPE_NAMES[t]}`);
+      }
+      if (t !== BOOL) {
+        if (float !== -1 && float !== t) {
+          throw new AdjointError('bad-type', `${OP_NAMES[code]} mixes f32 and f64 arguments; convert one side first`);
+        }
+        float = t;
+      }
+    }
+    return def.result === 'bool' ? BOOL : float === -1 ? F64 : float;
+  }
+
+  private pushConst(x: number, dtype: DType): number {
+    if (this.nConsts === this.consts.length) {
+      const grown = new Float64Array(this.consts.length * 2);
+      grown.set(this.consts);
+      this.consts = grown;
+    }
+    this.consts[this.nConsts] = x;
+    return this.push(CONST, dtype, this.nConsts++, -1, -1);
+  }
+
+  private push(code: number, dtype: DType, x: number, y: number, z: number): number {
+    if (this.n === this.op.length) this.growNodes();
+    const id = this.n++;
+    this.op[id] = code;
+    this.dt[id] = dtype;
+    this.a[id] = x;
+    this.b[id] = y;
+    this.c[id] = z;
+    return id;
+  }
+
+  private probe(code: number, x: number, y: number, z: number): number {
+    let h = Math.imul(code + 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ x ^ (h >>> 15), 0xc2b2ae35);
+    h = Math.imul(h ^ y ^ (h >>> 13), 0x27d4eb2f);
+    h = Math.imul(h ^ z ^ (h >>> 16), 0x165667b1);
+    return (h ^ (h >>> 15)) & this.mask;
+  }
+
+  private growNodes(): void {
+    const cap = this.op.length * 2;
+    const grow = <T extends Uint8Array | Int32Array>(arr: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(arr);
+      return next;
+    };
+    this.op = grow(this.op, (k) => new Uint8Array(k));
+    this.dt = grow(this.dt, (k) => new Uint8Array(k));
+    this.a = grow(this.a, (k) => new Int32Array(k));
+    this.b = grow(this.b, (k) => new Int32Array(k));
+    this.c = grow(this.c, (k) => new Int32Array(k));
+  }
+
+  /** Keep the hash table at most half full: rehash every node into a table twice as big. */
+  private maybeGrow(): void {
+    if (this.n * 2 <= this.table.length) return;
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let id = 0; id < this.n; id++) {
+      let h: number;
+      if (this.op[id] === CONST) {
+        bits[0] = this.consts[this.a[id]];
+        h = this.probe(CONST, bitWords[0], bitWords[1], this.dt[id]);
+      } else if (this.op[id] === INPUT) {
+        continue;
+      } else {
+        h = this.probe(this.op[id], this.a[id], this.b[id], this.c[id]);
+      }
+      while (this.table[h] !== 0) h = (h + 1) & this.mask;
+      this.table[h] = id + 1;
+    }
+  }
+}
+
+function nextPow2(x: number): number {
+  let p = 16;
+  while (p < x) p *= 2;
+  return p;
+}
+
+/** Arity of the op at node i. */
+export function arityOf(g: Graph, i: number): number {
+  return ARITY[g.op[i]];
+}

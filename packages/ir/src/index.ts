@@ -1,0 +1,15 @@
+export { AdjointError, quote } from './errors.js';
+export {
+  OP_NAMES, OP_CODE, OPS_BY_CODE, ARITY, ops, opName, isOpName, numericEmit, softplus,
+  type OpName, type ComputeOp, type OpCode, type OpDef, type Kind, type Emit, type Vjp,
+} from './ops.js';
+export {
+  GraphBuilder, F64, F32, BOOL, CONST, INPUT, DTYPE_NAMES, isLeaf, argArray, arityOf,
+  type Graph, type DType, type BuilderOptions,
+} from './graph.js';
+export { printGraph, printNode, parseGraph, formatNumber } from './text.js';
+export { verifyGraph } from './verify.js';
+export { interpret, evaluateAll } from './interp.js';
+export { gradientGraph, type GradientOptions } from './gradient.js';
+export { scheduleGraph, chunkCount, DEFAULT_CHUNK_SIZE, type Schedule, type ScheduleOptions } from './schedule.js';
+export { hashGraph, graphsEqual, checksum } from './hash.js';

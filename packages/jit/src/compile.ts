@@ -1,0 +1,171 @@
+/**
+ * The facade's compile path: trace -> gradient graph -> schedule -> backend -> GradFn.
+ * Only this package knows which backends exist.
+ */
+import { traceValue, Value, type Trace } from '@adjoint/autograd';
+import { compileFactory, generateJs, parseSerialized, serializeProgram, type JsFactory } from '@adjoint/backend-js';
+import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, type Graph } from '@adjoint/ir';
+import { cached } from './cache.js';
+import { makeGradFn, type GradFn } from './gradfn.js';
+
+export type BackendName = 'js' | 'c' | 'wasm';
+
+export interface CompileOptions {
+  /** Where the gradient runs. Default 'js'. */
+  backend?: BackendName;
+  /** Order of the runtime inputs (named leaves that are not params). Default: creation order. */
+  inputs?: readonly Value[];
+  /** Most instructions per generated function. Default 1800 (V8 stops optimizing near 2,000 statements). */
+  chunkSize?: number;
+  /** Reuse an identical earlier compilation. Default true. */
+  cache?: boolean;
+}
+
+/** What a compilation produced, for `inspectGeneratedCode` and serialization. */
+export interface CompileStats {
+  traceNodes: number;
+  gradientNodes: number;
+  instructions: number;
+  chunks: number;
+  /** Milliseconds per phase of the first compilation (zero when it came from the cache). */
+  ms: { gradient: number; schedule: number; codegen: number; parse: number };
+}
+
+interface JsCompiled {
+  readonly factory: JsFactory;
+  readonly source: string;
+  readonly nSpill: number;
+  readonly stats: CompileStats;
+}
+
+interface Compiled {
+  readonly source: string;
+  readonly nSpill: number;
+  readonly inputNames: readonly string[];
+  readonly nParams: number;
+  readonly defaults: Float64Array;
+  readonly stats: CompileStats | null;
+}
+
+const compiledInfo = new WeakMap<GradFn, Compiled>();
+const KNOWN_OPTIONS = new Set(['backend', 'inputs', 'chunkSize', 'cache']);
+
+function checkOptions(options: CompileOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new AdjointError('bad-options', `options must be an object such as { backend: 'js' }, got ${options === null ? 'null' : typeof options}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(k)) {
+      throw new AdjointError('bad-options', `unknown option "${k}"; the options are ${[...KNOWN_OPTIONS].join(', ')}`);
+    }
+  }
+  const backend = options.backend ?? 'js';
+  if (backend === 'c' || backend === 'wasm') {
+    throw new AdjointError('backend-unavailable', `the '${backend}' backend is not part of this release yet; use backend: 'js'`);
+  }
+  if (backend !== 'js') throw new AdjointError('bad-options', `unknown backend ${JSON.stringify(backend)}; use 'js'`);
+  const cs = options.chunkSize;
+  if (cs !== undefined && !(Number.isInteger(cs) && cs >= 1)) {
+    throw new AdjointError('bad-options', `chunkSize must be a positive integer, got ${String(cs)}`);
+  }
+}
+
+function buildJs(graph: Graph, nParams: number, chunkSize: number): JsCompiled {
+  const t0 = performance.now();
+  const grad = gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
+  const t1 = performance.now();
+  const schedule = scheduleGraph(grad, { chunkSize });
+  const t2 = performance.now();
+  const program = generateJs(schedule);
+  const t3 = performance.now();
+  const factory = compileFactory(program.source);
+  const t4 = performance.now();
+  return {
+    factory,
+    source: program.source,
+    nSpill: program.nSpill,
+    stats: {
+      traceNodes: graph.size,
+      gradientNodes: grad.size,
+      instructions: program.instructions,
+      chunks: program.chunks,
+      ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: t3 - t2, parse: t4 - t3 },
+    },
+  };
+}
+
+/**
+ * Compile the gradient of `output` with respect to `params` (named leaves). Other named
+ * leaves the output uses are runtime inputs, passed after the params. A param the output
+ * does not depend on gets gradient 0.
+ */
+export function compileGradientFunction(output: Value, params: readonly Value[], options: CompileOptions = {}): GradFn {
+  checkOptions(options);
+  const trace: Trace = traceValue(output, params, { inputs: options.inputs });
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const build = (): JsCompiled => buildJs(trace.graph, trace.nParams, chunkSize);
+  const js = options.cache === false ? build() : cached(trace.graph, `js|${trace.nParams}|${chunkSize}`, build);
+  const fn = makeGradFn({
+    kernel: js.factory(new Float64Array(js.nSpill)),
+    inputNames: trace.graph.inputNames,
+    nParams: trace.nParams,
+    defaults: trace.defaults,
+    backend: 'js',
+  });
+  compiledInfo.set(fn, { ...js, inputNames: trace.graph.inputNames, nParams: trace.nParams, defaults: trace.defaults });
+  return fn;
+}
+
+function infoOf(fn: GradFn, caller: string): Compiled {
+  const info = typeof fn === 'function' ? compiledInfo.get(fn) : undefined;
+  if (info === undefined) {
+    throw new AdjointError('not-compiled', `${caller} needs a function returned by compileGradientFunction or loadCompiledFunction`);
+  }
+  return info;
+}
+
+/** The generated JavaScript, with a header describing the compilation. */
+export function inspectGeneratedCode(fn: GradFn): string {
+  const info = infoOf(fn, 'inspectGeneratedCode');
+  const names = info.inputNames.map((n, i) => `//   x[${i}] = ${JSON.stringify(n).replace(/[^\x20-\x7e]/g, '?')}${i < info.nParams ? `  -> g[${i}]` : ''}`);
+  const st = info.stats;
+  const lines = [
+    `// Adjoint JS backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
+    ...(st ? [`// trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s)`] : []),
+    ...names,
+    info.source,
+  ];
+  return lines.join('\n');
+}
+
+/** The statistics of the compilation behind `fn` (null for loaded functions). */
+export function compileStats(fn: GradFn): CompileStats | null {
+  return infoOf(fn, 'compileStats').stats;
+}
+
+/** A standalone text form of a compiled gradient, for `loadCompiledFunction`. */
+export function serializeCompiledFunction(fn: GradFn): string {
+  const info = infoOf(fn, 'serializeCompiledFunction');
+  return serializeProgram(info.source, {
+    inputNames: info.inputNames,
+    nParams: info.nParams,
+    defaults: Array.from(info.defaults, String),
+    nSpill: info.nSpill,
+  });
+}
+
+/** Load a gradient from `serializeCompiledFunction` text; the format and checksum are checked first. */
+export function loadCompiledFunction(code: string): GradFn {
+  const { source, meta } = parseSerialized(code);
+  const defaults = Float64Array.from(meta.defaults, Number);
+  const factory = compileFactory(source);
+  const fn = makeGradFn({
+    kernel: factory(new Float64Array(meta.nSpill)),
+    inputNames: meta.inputNames,
+    nParams: meta.nParams,
+    defaults,
+    backend: 'js',
+  });
+  compiledInfo.set(fn, { source, nSpill: meta.nSpill, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null });
+  return fn;
+}

@@ -1,0 +1,13 @@
+/**
+ * @adjoint/jit — the package users import. Build a graph with Value / CompilableValue,
+ * compile its gradient once, call it many times.
+ */
+export { Value, CompilableValue, type Operand } from '@adjoint/autograd';
+export { AdjointError } from '@adjoint/ir';
+export {
+  compileGradientFunction, inspectGeneratedCode, serializeCompiledFunction, loadCompiledFunction, compileStats,
+  type CompileOptions, type CompileStats, type BackendName,
+} from './compile.js';
+export { type GradFn } from './gradfn.js';
+export { measureCompilationTime, measureExecutionTime } from './measure.js';
+export { compileCacheStats, clearCompileCache } from './cache.js';
