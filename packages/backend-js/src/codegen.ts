@@ -22,25 +22,36 @@ export interface JsProgram {
 
 export function generateJs(s: Schedule): JsProgram {
   const g = s.graph;
-  const lits = Array.from(g.consts, jsLiteral);
   const nChunks = chunkCount(s);
-  const out: string[] = ['"use strict";'];
+  // Atoms are cached strings: a 10^6-node graph would otherwise make millions of copies.
+  const lits = Array.from(g.consts, jsLiteral);
+  const inputs = Array.from(g.inputNames, (_, k) => `x[${k}]`);
+  const spills = Array.from({ length: s.nSpill }, (_, k) => `t[${k}]`);
+  let maxRegs = 0;
+  for (let k = 0; k < s.chunkRegs.length; k++) maxRegs = Math.max(maxRegs, s.chunkRegs[k]);
+  const fregs = Array.from({ length: maxRegs }, (_, k) => `r${k}`);
+  const bregs = Array.from({ length: maxRegs }, (_, k) => `b${k}`);
+  const renders = OP_NAMES.map((name) => (name === 'const' || name === 'input' ? null : jsRender[name as ComputeOp]));
 
   const atom = (x: number, ch: number): string => {
     const op = g.op[x];
     if (op === CONST) return lits[g.a[x]];
-    if (op === INPUT) return `x[${g.a[x]}]`;
-    if (s.chunkOf[x] === ch) return (g.dtype[x] === BOOL ? 'b' : 'r') + s.reg[x];
-    return g.dtype[x] === BOOL ? `(t[${s.spill[x]}] !== 0)` : `t[${s.spill[x]}]`;
+    if (op === INPUT) return inputs[g.a[x]];
+    const bool = g.dtype[x] === BOOL;
+    if (s.chunkOf[x] === ch) return (bool ? bregs : fregs)[s.reg[x]];
+    return bool ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]];
   };
-  const renders = OP_NAMES.map((name) => (name === 'const' || name === 'input' ? null : jsRender[name as ComputeOp]));
 
+  // Each chunk is joined on its own, so its line strings die young instead of piling up.
+  const chunks: string[] = ['"use strict";'];
+  const lines: string[] = [];
   for (let ch = 0; ch < nChunks; ch++) {
-    out.push(`function c${ch}(x, g, t) {`);
+    lines.length = 0;
+    lines.push(`function c${ch}(x, g, t) {`);
     const nf = s.chunkRegs[2 * ch];
     const nb = s.chunkRegs[2 * ch + 1];
-    if (nf > 0) out.push('let ' + Array.from({ length: nf }, (_, k) => `r${k} = 0`).join(', ') + ';');
-    if (nb > 0) out.push('let ' + Array.from({ length: nb }, (_, k) => `b${k} = false`).join(', ') + ';');
+    if (nf > 0) lines.push('let ' + fregs.slice(0, nf).join(' = 0, ') + ' = 0;');
+    if (nb > 0) lines.push('let ' + bregs.slice(0, nb).join(' = false, ') + ' = false;');
     for (let p = s.chunkStart[ch]; p < s.chunkStart[ch + 1]; p++) {
       const i = s.code[p];
       const op = g.op[i];
@@ -50,25 +61,27 @@ export function generateJs(s: Schedule): JsProgram {
         : ar === 2 ? render(atom(g.a[i], ch), atom(g.b[i], ch))
         : render(atom(g.a[i], ch), atom(g.b[i], ch), atom(g.c[i], ch));
       const isBool = g.dtype[i] === BOOL;
-      const r = (isBool ? 'b' : 'r') + s.reg[i];
-      out.push(`${r} = ${expr};`);
-      if (s.spill[i] >= 0) out.push(isBool ? `t[${s.spill[i]}] = ${r} ? 1 : 0;` : `t[${s.spill[i]}] = ${r};`);
+      const r = (isBool ? bregs : fregs)[s.reg[i]];
+      let line = `${r} = ${expr};`;
+      if (s.spill[i] >= 0) line += isBool ? ` ${spills[s.spill[i]]} = ${r} ? 1 : 0;` : ` ${spills[s.spill[i]]} = ${r};`;
       const outs = s.outputsOf.get(i);
-      if (outs !== undefined) for (const k of outs) out.push(`g[${k - 1}] = ${r};`);
+      if (outs !== undefined) for (const k of outs) line += ` g[${k - 1}] = ${r};`;
+      lines.push(line);
     }
     if (ch === nChunks - 1) {
       for (let k = 1; k < g.outputs.length; k++) {
-        if (s.chunkOf[g.outputs[k]] < 0) out.push(`g[${k - 1}] = ${atom(g.outputs[k], ch)};`);
+        if (s.chunkOf[g.outputs[k]] < 0) lines.push(`g[${k - 1}] = ${atom(g.outputs[k], ch)};`);
       }
-      out.push(`return ${atom(g.outputs[0], ch)};`);
+      lines.push(`return ${atom(g.outputs[0], ch)};`);
     }
-    out.push('}');
+    lines.push('}');
+    chunks.push(lines.join('\n'));
   }
   const calls: string[] = [];
   for (let ch = 0; ch < nChunks - 1; ch++) calls.push(`c${ch}(x, g, t);`);
   calls.push(`return c${nChunks - 1}(x, g, t);`);
-  out.push(`return function run(x, g) { ${calls.join(' ')} };`);
-  return { source: out.join('\n'), nSpill: s.nSpill, chunks: nChunks, instructions: s.code.length };
+  chunks.push(`return function run(x, g) { ${calls.join(' ')} };`);
+  return { source: chunks.join('\n'), nSpill: s.nSpill, chunks: nChunks, instructions: s.code.length };
 }
 
 export type RunFn = (x: Float64Array, g: Float64Array) => number;

@@ -46,6 +46,11 @@ export interface BuilderOptions {
    * adjoints, so traces of user code are recorded without it. Default true.
    */
   hashCons?: boolean;
+  /**
+   * Apply the exact rewrites of `exactRewrite` (constant operands evaluated, 1*x = x, ...)
+   * as nodes are built. They never change a bit of any value. Default: same as hashCons.
+   */
+  simplify?: boolean;
   /** Initial capacity in nodes. */
   capacity?: number;
 }
@@ -66,6 +71,7 @@ export class GraphBuilder {
   private inputNames: string[] = [];
   private inputNode: number[] = [];
   private readonly hashCons: boolean;
+  private readonly simplify: boolean;
   // Open-addressing table of node id + 1 (0 = empty), sized to a power of two.
   private table: Int32Array;
   private mask: number;
@@ -75,6 +81,7 @@ export class GraphBuilder {
   constructor(options: BuilderOptions = {}) {
     const cap = Math.max(16, options.capacity ?? 1024);
     this.hashCons = options.hashCons ?? true;
+    this.simplify = options.simplify ?? this.hashCons;
     this.op = new Uint8Array(cap);
     this.dt = new Uint8Array(cap);
     this.a = new Int32Array(cap);
@@ -99,6 +106,19 @@ export class GraphBuilder {
 
   dtypeOf(id: number): DType {
     return this.dt[id] as DType;
+  }
+
+  /** The constant a node holds, or undefined when it is not a constant. */
+  constValue(id: number): number | undefined {
+    return this.op[id] === CONST ? this.consts[this.a[id]] : undefined;
+  }
+
+  /** The op code and first argument of a node (for peephole rules). */
+  opOf(id: number): number {
+    return this.op[id];
+  }
+  argOf(id: number, k: number): number {
+    return k === 0 ? this.a[id] : k === 1 ? this.b[id] : this.c[id];
   }
 
   /** The node for runtime input `index`; one node per index. */
@@ -133,6 +153,10 @@ export class GraphBuilder {
   /** Append (or find) a computing node. Checks argument count and kinds. */
   node(code: number, x = -1, y = -1, z = -1): number {
     const dtype = this.resultType(code, x, y, z);
+    if (this.simplify) {
+      const r = exactRewrite(this, code, x, y, z, dtype);
+      if (r >= 0) return r;
+    }
     if (!this.hashCons) return this.push(code, dtype, x, y, z);
     const h = this.probe(code, x, y, z);
     for (let i = h; ; i = (i + 1) & this.mask) {
@@ -174,33 +198,37 @@ export class GraphBuilder {
 
   private resultType(code: number, x: number, y: number, z: number): DType {
     const def = OPS_BY_CODE[code];
-    if (def === undefined || def.args.length === 0) {
-      throw new AdjointError('bad-op', `op code ${code} is not a computing op`);
+    const arity = def === undefined ? 0 : def.args.length;
+    if (arity === 0) throw new AdjointError('bad-op', `op code ${code} is not a computing op`);
+    if ((arity < 3 && z !== -1) || (arity < 2 && y !== -1)) {
+      throw new AdjointError('bad-arity', `${OP_NAMES[code]} takes ${arity} argument(s), got more`);
     }
-    const args = [x, y, z];
-    let float: DType | -1 = -1;
-    for (let k = 0; k < 3; k++) {
-      const id = args[k];
-      if (k >= def.args.length) {
-        if (id !== -1) throw new AdjointError('bad-arity', `${OP_NAMES[code]} takes ${def.args.length} argument(s), got more`);
-        continue;
-      }
-      if (!(id >= 0 && id < this.n)) {
-        throw new AdjointError('bad-arg', `${OP_NAMES[code]} argument ${k} refers to node ${id}, which does not exist yet`);
-      }
-      const t = this.dt[id] as DType;
-      if ((def.args[k] === 'bool') !== (t === BOOL)) {
-        throw new AdjointError('bad-type',
-          `${OP_NAMES[code]} argument ${k} must be ${def.args[k] === 'bool' ? 'a bool (a comparison such as lt)' : 'a float'}, got ${DTYPE_NAMES[t]}`);
-      }
-      if (t !== BOOL) {
-        if (float !== -1 && float !== t) {
-          throw new AdjointError('bad-type', `${OP_NAMES[code]} mixes f32 and f64 arguments; convert one side first`);
-        }
-        float = t;
-      }
-    }
+    const tx = this.argType(code, 0, x);
+    const ty = arity > 1 ? this.argType(code, 1, y) : tx;
+    const tz = arity > 2 ? this.argType(code, 2, z) : ty;
+    // Float operands must agree: f32 and f64 never mix implicitly.
+    let float: DType | -1 = tx === BOOL ? -1 : tx;
+    if (ty !== BOOL) { if (float !== -1 && float !== ty) this.mixed(code); float = ty; }
+    if (tz !== BOOL) { if (float !== -1 && float !== tz) this.mixed(code); float = tz; }
     return def.result === 'bool' ? BOOL : float === -1 ? F64 : float;
+  }
+
+  private mixed(code: number): never {
+    throw new AdjointError('bad-type', `${OP_NAMES[code]} mixes f32 and f64 arguments; convert one side first`);
+  }
+
+  /** The type of argument k, checked against the op's signature. */
+  private argType(code: number, k: number, id: number): DType {
+    if (!(id >= 0 && id < this.n)) {
+      throw new AdjointError('bad-arg', `${OP_NAMES[code]} argument ${k} refers to node ${id}, which does not exist yet`);
+    }
+    const t = this.dt[id] as DType;
+    const want = OPS_BY_CODE[code].args[k];
+    if ((want === 'bool') !== (t === BOOL)) {
+      throw new AdjointError('bad-type',
+        `${OP_NAMES[code]} argument ${k} must be ${want === 'bool' ? 'a bool (a comparison such as lt)' : 'a float'}, got ${DTYPE_NAMES[t]}`);
+    }
+    return t;
   }
 
   private pushConst(x: number, dtype: DType): number {
@@ -265,6 +293,53 @@ export class GraphBuilder {
       this.table[h] = id + 1;
     }
   }
+}
+
+const MUL = OP_CODE.mul;
+const DIV = OP_CODE.div;
+const NEG = OP_CODE.neg;
+const ADD = OP_CODE.add;
+const SUB = OP_CODE.sub;
+const SELECT = OP_CODE.select;
+
+/**
+ * Rewrites that hold bit for bit in IEEE arithmetic, for every input including NaN, the
+ * infinities and -0. Returns the replacement node, or -1 when no rule applies.
+ * (Rewrites that are only almost exact, like x*0 = 0 or x+0 = x, belong to passes/.)
+ */
+function exactRewrite(b: GraphBuilder, code: number, x: number, y: number, z: number, dtype: DType): number {
+  const def = OPS_BY_CODE[code];
+  const cx = b.constValue(x);
+  const cy = y >= 0 ? b.constValue(y) : undefined;
+  // Every operand constant: evaluate with the op's own meaning (exactly what the code would do).
+  if (dtype !== BOOL && cx !== undefined && (def.args.length < 2 || cy !== undefined)
+      && (def.args.length < 3 || b.constValue(z) !== undefined)) {
+    const v = def.eval(cx, cy ?? 0, z >= 0 ? b.constValue(z)! : 0);
+    return b.constant(dtype === F32 ? Math.fround(v) : v, dtype);
+  }
+  switch (code) {
+    case MUL:   // 1*y = y, x*1 = x
+      if (cx === 1) return y;
+      if (cy === 1) return x;
+      break;
+    case DIV:   // x/1 = x
+      if (cy === 1) return x;
+      break;
+    case NEG:   // -(-x) = x
+      if (b.opOf(x) === NEG) return b.argOf(x, 0);
+      break;
+    case ADD:   // x + (-0) = x, including x = +0 (+0 + -0 = +0) and x = -0
+      if (cy !== undefined && Object.is(cy, -0)) return x;
+      if (cx !== undefined && Object.is(cx, -0)) return y;
+      break;
+    case SUB:   // x - (+0) = x, including x = -0 (-0 - +0 = -0)
+      if (cy !== undefined && Object.is(cy, 0)) return x;
+      break;
+    case SELECT:   // select(c, v, v) = v
+      if (y === z) return y;
+      break;
+  }
+  return -1;
 }
 
 function nextPow2(x: number): number {
