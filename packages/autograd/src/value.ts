@@ -145,21 +145,25 @@ export class Value {
    */
   backward(): void {
     const order = topoOrder(this);
-    for (const v of order) v.grad = 0;
+    for (let k = 0; k < order.length; k++) { order[k].grad = 0; order[k].index = k; }
     this.grad = 1;
+    // Like the gradient transform, visit only nodes some contribution reached: a node whose
+    // value only feeds a comparison has no gradient, and its rule could turn 0 into NaN.
+    const reached = new Uint8Array(order.length);
+    reached[this.index] = 1;
     const e = numericEmit;
     const argData: number[] = [];
     for (let k = order.length - 1; k >= 0; k--) {
       const v = order[k];
       const vjp = OPS_BY_CODE[v.op].vjp;
-      if (vjp === null || v.args.length === 0) continue;
+      if (vjp === null || v.args.length === 0 || !reached[k]) continue;
       const args = v.args;
       argData.length = args.length;
       for (let j = 0; j < args.length; j++) argData[j] = args[j].data;
       const terms = vjp(v.grad, argData, v.data, e);
       for (let j = 0; j < args.length; j++) {
         const t = terms[j];
-        if (t !== null) args[j].grad = args[j].grad + t;
+        if (t !== null) { args[j].grad = args[j].grad + t; reached[args[j].index] = 1; }
       }
     }
   }

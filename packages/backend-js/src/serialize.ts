@@ -24,8 +24,10 @@ export interface SerializedMeta {
 }
 
 export function serializeProgram(source: string, meta: SerializedMeta): string {
-  // JSON.stringify escapes newlines, so the meta stays on one line whatever the names hold.
-  const body = `// meta ${JSON.stringify(meta)}\n${source}\n`;
+  // JSON.stringify escapes \n and \r but not U+2028/U+2029, which also end a JS comment:
+  // escape them too, so the meta stays one comment line whatever the names hold.
+  const json = JSON.stringify(meta).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const body = `// meta ${json}\n${source}\n`;
   return `${FORMAT_HEADER}\n// checksum ${checksum(body)}\n${body}`;
 }
 

@@ -64,6 +64,27 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
   // Inputs not present in g (params the output does not reach) still get nodes.
   for (let k = 0; k < nInputs; k++) b.input(k, g.inputNames[k]);
 
+  // A param's adjoint is final once its first consumer (smallest id) has been visited. Its
+  // output node is built right then, so the schedule (which follows node order) writes that
+  // gradient early instead of keeping every adjoint live to the end: 2x on W1 n=100.
+  const finalAt = new Int32Array(g.size).fill(-1);
+  for (let i = f; i >= 0; i--) {
+    if (!needs[i] || g.op[i] === INPUT || g.op[i] === CONST) continue;
+    for (let k = 0; k < ARITY[g.op[i]]; k++) {
+      const x = argArray(g, k)[i];
+      if (g.op[x] === INPUT && needs[x]) finalAt[x] = i;
+    }
+  }
+  const outNode = new Int32Array(g.size).fill(-1);
+  const finish = (node: number): void => {
+    outNode[node] = adj[node] < 0 ? b.constant(0) : b.node(ADD, b.constant(0), adj[node]);
+  };
+  const finishing: number[][] = [];
+  for (let p = 0; p < nInputs; p++) {
+    const node = paramNode[p];
+    if (node >= 0 && finalAt[node] >= 0) (finishing[finalAt[node]] ??= []).push(node);
+  }
+
   const adj = new Int32Array(g.size).fill(-1);
   if (needs[f]) adj[f] = b.constant(1, g.dtype[f] as 0 | 1);
   const e = b.emit;
@@ -82,13 +103,16 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
       if (term === null || !needs[x]) continue;
       adj[x] = adj[x] < 0 ? term : b.node(ADD, adj[x], term);
     }
+    const done = finishing[i];
+    if (done !== undefined) for (const node of done) finish(node);
   }
 
   const outputs = [map[f]];
   for (const p of options.params) {
     const node = paramNode[p];
-    if (node < 0 || adj[node] < 0) outputs.push(b.constant(0));
-    else outputs.push(b.node(ADD, b.constant(0), adj[node]));
+    if (node < 0) { outputs.push(b.constant(0)); continue; }
+    if (outNode[node] < 0) finish(node);   // the output is the param itself, or unused
+    outputs.push(outNode[node]);
   }
   return b.finish(outputs);
 }

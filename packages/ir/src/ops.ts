@@ -50,12 +50,14 @@ export interface OpDef {
 
 const F: readonly Kind[] = ['float'];
 const FF: readonly Kind[] = ['float', 'float'];
+// Evals are wrapped to their exact arity: callers pad unused operands with 0, and variadic
+// functions such as Math.min would otherwise see the padding.
 const unary = (evalFn: (a: number) => number, vjp: Vjp | null): OpDef =>
-  ({ args: F, result: 'float', eval: evalFn, vjp });
+  ({ args: F, result: 'float', eval: (a) => evalFn(a), vjp });
 const binary = (evalFn: (a: number, b: number) => number, vjp: Vjp | null): OpDef =>
-  ({ args: FF, result: 'float', eval: evalFn, vjp });
+  ({ args: FF, result: 'float', eval: (a, b) => evalFn(a, b), vjp });
 const compare = (evalFn: (a: number, b: number) => number): OpDef =>
-  ({ args: FF, result: 'bool', eval: evalFn, vjp: null });
+  ({ args: FF, result: 'bool', eval: (a, b) => evalFn(a, b), vjp: null });
 const leaf: OpDef = {
   args: [], result: 'float', vjp: null,
   eval: () => { throw new Error('leaves are not evaluated through the op table'); },

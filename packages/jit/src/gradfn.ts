@@ -60,13 +60,14 @@ export function makeGradFn(spec: GradFnSpec): GradFn {
       }
       throw countError(n);
     }
+    // Check every value before writing any, so a refused call leaves no trace.
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (typeof v !== 'number') {
         throw new AdjointError('bad-arguments', `value ${i} (${quote(inputNames[i])}) must be a number, got ${v === null ? 'null' : typeof v}`);
       }
-      x[i] = v;
     }
+    for (let i = 0; i < n; i++) x[i] = values[i];
     if (n === nParams && inputsDirty) { x.set(defaults.subarray(nParams), nParams); inputsDirty = false; }
     else if (n === nInputs && n > nParams) inputsDirty = true;
     return x;
