@@ -1,1 +1,100 @@
-export {};
+/**
+ * The Adjoint benchmark suite: `./dev bench [--quick] [--only W1,W5]`.
+ * Progress goes to stderr, the markdown report to stdout, every figure to bench/results/*.json.
+ */
+import { clearCompileCache } from '@adjoint/jit';
+import { machineInfo, markdown, writeJson, type RunReport } from './report.js';
+import { runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
+import { runW5, type W5Row } from './w5.js';
+import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
+
+const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]]
+  --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000)
+  --only    run only these workloads (W1 W2 W3 W4 W5)`;
+
+const ALL = ['W1', 'W2', 'W3', 'W4', 'W5'];
+
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null } {
+  let quick = false;
+  let only: string[] | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
+      if (!v) throw new Error(`--only needs a workload list such as W1,W5\n${USAGE}`);
+      only = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const bad = only.filter((s) => !ALL.includes(s));
+      if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}; the workloads are ${ALL.join(', ')}`);
+    } else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
+  }
+  return { quick, only };
+}
+
+/*
+ * Warm-up: TurboFan spends ~70-170 µs per generated statement on a background thread and
+ * needs hundreds of calls per function first (CODEGEN-FACTS.md), so compiled code warms for
+ * 0.17 ms per instruction (W4: ~10 s), capped at 12 s: the 10^6-node graphs (W1/W3 n=100000)
+ * would need minutes and are timed in V8's baseline tier, which the report says.
+ */
+const FULL: Settings & { w5Repeats: number } = {
+  quick: false, rounds: 7, roundMs: 100,
+  warm: { minMs: 300, minCalls: 10, maxMs: 2500 },
+  warmMsPerInstruction: 0.17, warmCapMs: 12_000,
+  eagerBudgetMs: 15_000, w5Repeats: 5,
+};
+const QUICK: Settings & { w5Repeats: number } = {
+  quick: true, rounds: 5, roundMs: 25,
+  warm: { minMs: 150, minCalls: 10, maxMs: 1000 },
+  warmMsPerInstruction: 0.17, warmCapMs: 12_000,
+  eagerBudgetMs: 4_000, w5Repeats: 3,
+};
+const QUICK_MAX_N = { W1: 1000, W2: 50, W3: 1000, W4: Infinity } as const;
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function main(): void {
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const settings = quick ? QUICK : FULL;
+  const wanted = (id: string): boolean => only === null || only.includes(id);
+  const start = performance.now();
+  const date = new Date().toISOString();
+
+  const workloads: WorkloadResult[] = [];
+  if (ALL.slice(0, 4).some(wanted)) {
+    log('warming up the compiler on sizes the suite does not measure');
+    warmCompiler();
+  }
+  for (const id of Object.keys(SIZES) as WorkloadId[]) {
+    if (!wanted(id)) continue;
+    for (const n of SIZES[id]) {
+      if (quick && n > QUICK_MAX_N[id]) continue;
+      clearCompileCache();   // compiles use cache: false; this just frees the previous graphs
+      workloads.push(runWorkload(makeWorkload(id, n), settings, log));
+      const r = workloads[workloads.length - 1];
+      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)`);
+    }
+  }
+  const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];
+
+  const report: RunReport = {
+    date,
+    command: `node bench/dist/main.js ${process.argv.slice(2).join(' ')}`.trim(),
+    quick, only, machine: machineInfo(), settings, workloads, w5,
+    totalSeconds: (performance.now() - start) / 1000,
+  };
+  process.stdout.write(markdown(report));
+  log(`wrote ${writeJson(report)}`);
+}
+
+try {
+  main();
+} catch (e) {
+  log(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+}

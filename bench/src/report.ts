@@ -1,0 +1,147 @@
+/**
+ * The run's outputs: a markdown report for people (stdout, pasted into docs/benchmarks.md)
+ * and a JSON file with every figure and the machine it came from.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { Settings, WorkloadResult } from './suite.js';
+import type { W5Row } from './w5.js';
+
+export interface Machine {
+  node: string;
+  v8: string;
+  cpu: string;
+  cores: number;
+  platform: string;
+  memoryGB: number;
+}
+
+export function machineInfo(): Machine {
+  const c = cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    platform: `${process.platform} ${process.arch}`,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+export interface RunReport {
+  date: string;
+  command: string;
+  quick: boolean;
+  only: string[] | null;
+  machine: Machine;
+  settings: Settings & { w5Repeats: number };
+  workloads: WorkloadResult[];
+  w5: W5Row[];
+  totalSeconds: number;
+}
+
+/** Three significant digits, never in exponent form. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return x.toPrecision(3);
+}
+
+function ratio(x: number): string {
+  return x >= 100 ? `${Math.round(x)}x` : `${x.toPrecision(2)}x`;
+}
+
+function warmNote(r: WorkloadResult): string {
+  const w = r.compiled.warmup;
+  const notes = [`${(w.ms / 1000).toFixed(1)} s`, `${w.calls.toLocaleString('en-US')} calls`];
+  if (r.compiledWarm.capped) notes.push('capped: not fully optimized');
+  else if (!w.stable) notes.push('not settled');
+  return notes.join(', ');
+}
+
+function timeTable(rs: readonly WorkloadResult[]): string[] {
+  const lines = [
+    '| workload | params | hand-written JS µs | compiled JS µs | compiled ×hand | eager µs | eager ×hand | compiled warm-up |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rs) {
+    const eager = 'medianUs' in r.eager
+      ? [fmt(r.eager.medianUs), ratio(r.ratios.eager!)]
+      : [`skipped (1 call: ${fmt(r.eager.oneCallMs)} ms)`, '—'];
+    lines.push(`| ${r.label} | ${r.nParams.toLocaleString('en-US')} | ${fmt(r.hand.medianUs)} | ${fmt(r.compiled.medianUs)} | ${ratio(r.ratios.compiled)} | ${eager.join(' | ')} | ${warmNote(r)} |`);
+  }
+  return lines;
+}
+
+function compileTable(rs: readonly WorkloadResult[]): string[] {
+  const lines = [
+    '| workload | trace nodes | instructions | functions | build graph ms | compile ms | µs / trace node | trace / gradient / schedule / codegen / parse ms | first call ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|',
+  ];
+  for (const r of rs) {
+    const c = r.compile;
+    const p = c.phases;
+    const phases = [p.trace, p.gradient, p.schedule, p.codegen, p.parse].map(fmt).join(' / ');
+    lines.push(`| ${r.label} | ${c.traceNodes.toLocaleString('en-US')} | ${c.instructions.toLocaleString('en-US')} | ${c.chunks} | ${fmt(c.buildMs)} | ${fmt(c.ms)} | ${fmt(c.usPerTraceNode)} | ${phases} | ${fmt(c.firstCallMs)} |`);
+  }
+  return lines;
+}
+
+function w5Table(rows: readonly W5Row[]): string[] {
+  const lines = [
+    '| graph | iterations | eager ms | compiled ms (incl. compile) | of which compile ms | speedup | seed README: eager / compiled ms, speedup |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    const seed = r.seed ? `${r.seed.eager} / ${r.seed.compiled}, ${r.seed.speedup}x` : '—';
+    lines.push(`| W1 Rosenbrock, ${r.n} vars | ${r.iterations} | ${fmt(r.eagerMs)} | ${fmt(r.compiledMs)} | ${fmt(r.compileMs)} | ${ratio(r.speedup)} | ${seed} |`);
+  }
+  return lines;
+}
+
+export function markdown(rep: RunReport): string {
+  const m = rep.machine;
+  const s = rep.settings;
+  const out = [
+    `## Results ${rep.date}${rep.quick ? ' (--quick)' : ''}`,
+    '',
+    `\`${rep.command}\` — Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${m.platform}; ${rep.totalSeconds.toFixed(0)} s in all.`,
+  ];
+  if (rep.workloads.length > 0) {
+    out.push(
+      '',
+      `### Time per gradient (value + full gradient)`,
+      '',
+      `Median of ${s.rounds} interleaved rounds of ~${s.roundMs} ms each, after warm-up; ×hand = time / hand-written JS, same run.`,
+      '',
+      ...timeTable(rep.workloads),
+      '',
+      '### Compile time',
+      '',
+      '`compileGradientFunction` wall time, cache off, one compile per graph after warming the compiler up on other sizes; µs / trace node = compile ms / trace nodes. Building the Value graph and the first call (V8 compiles the generated code lazily) are extra.',
+      '',
+      ...compileTable(rep.workloads),
+    );
+  }
+  if (rep.w5.length > 0) {
+    out.push(
+      '',
+      '### W5: end to end, including compile (the seed\'s table)',
+      '',
+      `Gradient descent on W1 Rosenbrock with n variables (lr 1e-4, same steps both ways); each repeat in a fresh process with the library warmed up on n+1 variables; median of ${rep.settings.w5Repeats}. The seed's figures were measured elsewhere with another library and are for orientation only.`,
+      '',
+      ...w5Table(rep.w5),
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Writes bench/results/<ISO date>.json (colons made filename-safe) and returns its path. */
+export function writeJson(rep: RunReport): string {
+  const dir = new URL('../results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const name = `${rep.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${rep.quick ? '-quick' : ''}.json`;
+  const file = new URL(name, dir);
+  writeFileSync(file, JSON.stringify(rep, null, 2) + '\n');
+  return file.pathname;
+}

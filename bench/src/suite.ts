@@ -1,0 +1,160 @@
+/**
+ * One workload at one size: compile figures, then hand-written vs compiled vs eager per-gradient
+ * times, measured in the same process and interleaved.
+ */
+import { compileGradientFunction, compileStats, type GradFn } from '@adjoint/jit';
+import { measure, type Contender, type Timing, type WarmRule } from './timing.js';
+import { ik, rosenbrock, springs, type Workload } from './workloads.js';
+
+export interface Settings {
+  quick: boolean;
+  rounds: number;
+  roundMs: number;
+  /** Warm-up of hand-written and eager code. */
+  warm: WarmRule;
+  /** Compiled code: warm-up ms per generated instruction (TurboFan's cost), and its cap. */
+  warmMsPerInstruction: number;
+  warmCapMs: number;
+  /** Skip eager when its estimated measuring time passes this. */
+  eagerBudgetMs: number;
+}
+
+export interface CompileFigures {
+  /** Building the Value graph once (not part of compilation). */
+  buildMs: number;
+  /** compileGradientFunction wall time: trace + the four phases below. One compile (see below). */
+  ms: number;
+  phases: { trace: number; gradient: number; schedule: number; codegen: number; parse: number };
+  traceNodes: number;
+  gradientNodes: number;
+  instructions: number;
+  chunks: number;
+  usPerTraceNode: number;
+  /** The first gradient call after compiling: V8 parses and compiles the generated code lazily. */
+  firstCallMs: number;
+}
+
+export type EagerResult = Timing | { skipped: string; oneCallMs: number };
+
+export interface WorkloadResult {
+  id: string;
+  label: string;
+  n: number;
+  nParams: number;
+  f: number;
+  compile: CompileFigures;
+  hand: Timing;
+  compiled: Timing;
+  eager: EagerResult;
+  /** The compiled warm-up rule: its minimum, and whether the cap cut it short of what TurboFan needs. */
+  compiledWarm: { minMs: number; capped: boolean };
+  /** compiled / hand and eager / hand, from the medians. */
+  ratios: { compiled: number; eager: number | null };
+}
+
+/**
+ * Compile figures come from ONE compile per graph: V8 caches `new Function` code by source
+ * text, so compiling the same graph again would measure a cache hit in the parse phase and a
+ * pre-optimized first call. The compiler itself is warmed up beforehand on other sizes.
+ */
+function compileFigures(w: Workload, progress: (m: string) => void): { fn: GradFn; figures: CompileFigures } {
+  const t0 = performance.now();
+  const built = w.build(w.x);
+  const buildMs = performance.now() - t0;
+  progress('compiling');
+  const t1 = performance.now();
+  const fn = compileGradientFunction(built.output, built.params, { inputs: built.inputs, cache: false });
+  const ms = performance.now() - t1;
+  const st = compileStats(fn)!;
+  const t2 = performance.now();
+  fn.gradient(w.x, new Float64Array(w.nParams));
+  const firstCallMs = performance.now() - t2;
+  return {
+    fn,
+    figures: {
+      buildMs, ms,
+      phases: { trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.parse), ...st.ms },
+      traceNodes: st.traceNodes, gradientNodes: st.gradientNodes, instructions: st.instructions, chunks: st.chunks,
+      usPerTraceNode: (ms * 1000) / st.traceNodes, firstCallMs,
+    },
+  };
+}
+
+/** Runs the whole compile path on sizes the suite never measures, so the compiler's own code is optimized. */
+export function warmCompiler(): void {
+  for (const w of [rosenbrock(7), ik(7), springs(7), rosenbrock(301)]) {
+    for (let r = 0; r < 20; r++) {
+      const b = w.build(w.x);
+      compileGradientFunction(b.output, b.params, { cache: false }).gradient(w.x, new Float64Array(w.nParams));
+    }
+  }
+}
+
+/** Eager: what a user without a compiler does — rebuild the graph at x, call backward(). */
+function eagerGradient(w: Workload, x: Float64Array, g: Float64Array): number {
+  const b = w.build(x);
+  b.output.backward();
+  const p = b.params;
+  for (let i = 0; i < p.length; i++) g[i] = p[i].grad;
+  return b.output.data;
+}
+
+/** Refuse to time a wrong gradient: compiled must equal eager bit for bit and be close to hand. */
+function checkAgreement(label: string, compiled: Float64Array, eager: Float64Array, hand: Float64Array): void {
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < hand.length; i++) {
+    if (!Object.is(compiled[i], eager[i])) throw new Error(`${label}: compiled gradient[${i}] = ${compiled[i]} but backward() gives ${eager[i]}`);
+    scale = Math.max(scale, Math.abs(hand[i]));
+    err = Math.max(err, Math.abs(compiled[i] - hand[i]));
+  }
+  if (err > 1e-9 * scale) throw new Error(`${label}: compiled and hand-written gradients differ by ${err} (scale ${scale})`);
+}
+
+export function runWorkload(w: Workload, s: Settings, log: (m: string) => void): WorkloadResult {
+  const progress = (m: string): void => log(`[${w.label}] ${m}`);
+  const { fn, figures } = compileFigures(w, progress);
+  const x = w.x;
+  const gHand = new Float64Array(w.nParams);
+  const gComp = new Float64Array(w.nParams);
+  const gEager = new Float64Array(w.nParams);
+
+  progress('one eager evaluation (check and cost estimate)');
+  const t0 = performance.now();
+  const f = eagerGradient(w, x, gEager);
+  const oneEagerMs = performance.now() - t0;
+  fn.gradient(x, gComp);
+  w.hand(x, gHand);
+  checkAgreement(w.label, gComp, gEager, gHand);
+
+  const wantWarm = Math.max(s.warm.minMs, figures.instructions * s.warmMsPerInstruction);
+  const compiledWarm = Math.min(s.warmCapMs, wantWarm);
+  const contenders: Contender[] = [
+    { name: 'hand', run: () => w.hand(x, gHand), warm: s.warm },
+    {
+      name: 'compiled',
+      run: () => { fn.gradient(x, gComp); return gComp[0]; },
+      warm: { minMs: compiledWarm, minCalls: s.warm.minCalls, maxMs: compiledWarm + s.warm.maxMs },
+    },
+  ];
+  const eagerWarm: WarmRule = { minMs: s.warm.minMs, minCalls: 3, maxMs: s.warm.maxMs };
+  const eagerEstimate = Math.max(eagerWarm.minMs, eagerWarm.minCalls * oneEagerMs) + s.rounds * Math.max(s.roundMs, oneEagerMs);
+  const skipEager = eagerEstimate > s.eagerBudgetMs;
+  if (!skipEager) contenders.push({ name: 'eager', run: () => eagerGradient(w, x, gEager), warm: eagerWarm });
+
+  const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
+  const hand = t.get('hand')!;
+  const compiled = t.get('compiled')!;
+  const eager: EagerResult = skipEager
+    ? { skipped: `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s`, oneCallMs: oneEagerMs }
+    : t.get('eager')!;
+  return {
+    id: w.id, label: w.label, n: w.n, nParams: w.nParams, f,
+    compile: figures, hand, compiled, eager,
+    compiledWarm: { minMs: compiledWarm, capped: wantWarm > compiledWarm },
+    ratios: {
+      compiled: compiled.medianUs / hand.medianUs,
+      eager: 'medianUs' in eager ? eager.medianUs / hand.medianUs : null,
+    },
+  };
+}
