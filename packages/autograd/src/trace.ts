@@ -32,7 +32,8 @@ export function traceValue(output: Value, params: readonly Value[], options: Tra
     throw new AdjointError('bool-output', 'the output is a comparison result; differentiate a number, e.g. select(cond, a, b)');
   }
   if (!Array.isArray(params)) {
-    throw new AdjointError('bad-params', `params must be an array of Values, got ${describe(params)}`);
+    const hint = params instanceof Value ? 'a single Value; wrap it in an array: [x]' : describe(params);
+    throw new AdjointError('bad-params', `params must be an array of Values, got ${hint}`);
   }
   const byName = new Map<string, Value>();
   const claim = (v: Value, role: string): string => {

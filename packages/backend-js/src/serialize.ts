@@ -13,6 +13,8 @@
 import { AdjointError, checksum } from '@adjoint/ir';
 
 export const FORMAT_HEADER = '// adjoint-js-gradient v1';
+/** A bound on the spill buffer a file may ask for (2^27 doubles = 1 GiB). */
+const MAX_SPILL = 2 ** 27;
 
 export interface SerializedMeta {
   /** Input names in argument order: params first. */
@@ -33,7 +35,10 @@ export function serializeProgram(source: string, meta: SerializedMeta): string {
 
 export function parseSerialized(text: string): { source: string; meta: SerializedMeta } {
   if (typeof text !== 'string') {
-    throw new AdjointError('bad-serialized', `loadCompiledFunction needs the string from serializeCompiledFunction, got ${typeof text}`);
+    const buffer = text !== null && typeof text === 'object' && ArrayBuffer.isView(text);
+    throw new AdjointError('bad-serialized', buffer
+      ? "loadCompiledFunction needs a string, got bytes; read the file as text: fs.readFileSync(path, 'utf-8')"
+      : `loadCompiledFunction needs the string from serializeCompiledFunction, got ${typeof text}`);
   }
   const fail = (why: string): never => {
     throw new AdjointError('bad-serialized', `this is not a valid serialized Adjoint gradient: ${why}; serialize it again with serializeCompiledFunction`);
@@ -59,7 +64,7 @@ export function parseSerialized(text: string): { source: string; meta: Serialize
   const ok = Array.isArray(meta.inputNames) && meta.inputNames.every((n) => typeof n === 'string')
     && Number.isInteger(meta.nParams) && meta.nParams >= 0 && meta.nParams <= meta.inputNames.length
     && Array.isArray(meta.defaults) && meta.defaults.length === meta.inputNames.length
-    && Number.isInteger(meta.nSpill) && meta.nSpill >= 0;
+    && Number.isInteger(meta.nSpill) && meta.nSpill >= 0 && meta.nSpill <= MAX_SPILL;
   if (!ok) fail('the meta line is missing fields');
   return { source: body.slice(third + 1).replace(/\n$/, ''), meta };
 }

@@ -145,7 +145,10 @@ export function parseGraph(text: string): Graph {
         const args: number[] = [];
         const arity = ARITY[OP_CODE[name]];
         for (let k = 0; k < arity; k++) {
-          if (k > 0) r.expect(',');
+          if (k > 0) {
+            if (r.atEnd()) r.fail(`${name} takes ${arity} operands, got ${k}`);
+            r.expect(',');
+          }
           args.push(use(r));
         }
         id = b.node(OP_CODE[name], args[0], args[1], args[2]);

@@ -127,7 +127,10 @@ function infoOf(fn: GradFn, caller: string): Compiled {
 /** The generated JavaScript, with a header describing the compilation. */
 export function inspectGeneratedCode(fn: GradFn): string {
   const info = infoOf(fn, 'inspectGeneratedCode');
-  const names = info.inputNames.map((n, i) => `//   x[${i}] = ${JSON.stringify(n).replace(/[^\x20-\x7e]/g, '?')}${i < info.nParams ? `  -> g[${i}]` : ''}`);
+  // Names go in a comment as ASCII only: \u escapes keep them readable and keep line
+  // terminators (U+2028 included) out of the comment.
+  const ascii = (n: string): string => JSON.stringify(n).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const names = info.inputNames.map((n, i) => `//   x[${i}] = ${ascii(n)}${i < info.nParams ? `  -> g[${i}]` : ''}`);
   const st = info.stats;
   const lines = [
     `// Adjoint JS backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,

@@ -44,9 +44,10 @@ export function makeGradFn(spec: GradFnSpec): GradFn {
   let inputsDirty = false;
 
   const countError = (got: number): AdjointError => {
+    const values = (k: number): string => `${k} value${k === 1 ? '' : 's'}`;
     const extra = nInputs > nParams
-      ? `${nParams} values (the params: ${listNames(paramNames)}) or ${nInputs} (then the inputs: ${listNames(inputNames.slice(nParams))})`
-      : `${nParams} values (the params: ${listNames(paramNames)})`;
+      ? `${values(nParams)} (the params: ${listNames(paramNames)}) or ${nInputs} (then the inputs: ${listNames(inputNames.slice(nParams))})`
+      : `${values(nParams)} (the params: ${listNames(paramNames)})`;
     return new AdjointError('bad-arguments', `the gradient function expects ${extra}, got ${got}`);
   };
 
@@ -75,7 +76,9 @@ export function makeGradFn(spec: GradFnSpec): GradFn {
   const checkOut = (out: Float64Array | undefined): Float64Array => {
     if (out === undefined) return new Float64Array(nParams);
     if (!(out instanceof Float64Array) || out.length < nParams) {
-      throw new AdjointError('bad-out', `out must be a Float64Array of length ${nParams} or more`);
+      const got = out instanceof Float64Array ? `a Float64Array of length ${out.length}`
+        : out === null ? 'null' : (out as object)?.constructor?.name ?? typeof out;
+      throw new AdjointError('bad-out', `out must be a Float64Array of length ${nParams} or more, got ${got}`);
     }
     return out;
   };
