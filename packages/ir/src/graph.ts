@@ -5,7 +5,7 @@
  * `input`, `a[i]` is the input's position in the runtime input array, named `inputNames[a[i]]`.
  */
 import { AdjointError } from './errors.js';
-import { ARITY, OP_CODE, OPS_BY_CODE, OP_NAMES, type Emit, type OpName } from './ops.js';
+import { OP_CODE, OPS_BY_CODE, OP_NAMES, makeEmit, type Emit, type OpName } from './ops.js';
 
 export const F64 = 0;
 export const F32 = 1;
@@ -91,13 +91,7 @@ export class GraphBuilder {
     const tableSize = this.hashCons ? nextPow2(cap * 2) : 0;
     this.table = new Int32Array(tableSize);
     this.mask = tableSize - 1;
-    const e: Record<string, unknown> = { c: (x: number) => this.constant(x) };
-    for (const name of OP_NAMES) {
-      if (name === 'const' || name === 'input') continue;
-      const code = OP_CODE[name];
-      e[name] = (x: number, y = -1, z = -1) => this.node(code, x, y, z);
-    }
-    this.emit = e as Emit<number>;
+    this.emit = makeEmit((x) => this.constant(x), (code, x, y, z) => this.node(code, x, y, z), -1);
   }
 
   get size(): number {
@@ -346,9 +340,4 @@ function nextPow2(x: number): number {
   let p = 16;
   while (p < x) p *= 2;
   return p;
-}
-
-/** Arity of the op at node i. */
-export function arityOf(g: Graph, i: number): number {
-  return ARITY[g.op[i]];
 }

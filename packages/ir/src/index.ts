@@ -1,10 +1,10 @@
 export { AdjointError, quote } from './errors.js';
 export {
-  OP_NAMES, OP_CODE, OPS_BY_CODE, ARITY, ops, opName, isOpName, numericEmit, softplus,
+  OP_NAMES, OP_CODE, OPS_BY_CODE, ARITY, ops, opName, isOpName, numericEmit, makeEmit, softplus,
   type OpName, type ComputeOp, type OpCode, type OpDef, type Kind, type Emit, type Vjp,
 } from './ops.js';
 export {
-  GraphBuilder, F64, F32, BOOL, CONST, INPUT, DTYPE_NAMES, isLeaf, argArray, arityOf,
+  GraphBuilder, F64, F32, BOOL, CONST, INPUT, DTYPE_NAMES, isLeaf, argArray,
   type Graph, type DType, type BuilderOptions,
 } from './graph.js';
 export { printGraph, printNode, parseGraph, formatNumber } from './text.js';

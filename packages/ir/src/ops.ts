@@ -151,14 +151,19 @@ export function isOpName(s: string): s is OpName {
   return Object.prototype.hasOwnProperty.call(OP_CODE, s);
 }
 
-/** An `Emit<number>`: the VJP algebra evaluated on doubles, used by eager `backward()`. */
-export const numericEmit: Emit<number> = (() => {
-  const e: Record<string, unknown> = { c: (x: number) => x };
+/**
+ * Build an `Emit<T>` from a constant maker and an op applier: one method per computing op,
+ * each calling `apply(code, a, b, c)` with unused operands as `pad`.
+ */
+export function makeEmit<T>(constant: (x: number) => T, apply: (code: OpCode, a: T, b: T, c: T) => T, pad: T): Emit<T> {
+  const e: Record<string, unknown> = { c: constant };
   for (const name of OP_NAMES) {
     if (name === 'const' || name === 'input') continue;
-    const f = ops[name].eval;
-    e[name] = ops[name].args.length === 1 ? (a: number) => f(a, 0, 0)
-      : ops[name].args.length === 2 ? (a: number, b: number) => f(a, b, 0) : f;
+    const code = OP_CODE[name];
+    e[name] = (a: T, b: T = pad, c: T = pad) => apply(code, a, b, c);
   }
-  return e as Emit<number>;
-})();
+  return e as Emit<T>;
+}
+
+/** The VJP algebra evaluated on doubles, used by eager `backward()`. */
+export const numericEmit: Emit<number> = makeEmit((x) => x, (code, a, b, c) => OPS_BY_CODE[code].eval(a, b, c), 0);
