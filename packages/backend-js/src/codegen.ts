@@ -8,7 +8,7 @@
  * The source is the body of a factory `(t) => run`, where `run(x, g)` returns f.
  * No user string ever reaches the source: inputs are addressed by index only.
  */
-import { ARITY, BOOL, CONST, INPUT, OP_NAMES, argArray, chunkCount, type ComputeOp, type Schedule } from '@adjoint/ir';
+import { ARITY, BOOL, CONST, INPUT, OP_NAMES, chunkCount, type ComputeOp, type Schedule } from '@adjoint/ir';
 import { jsLiteral, jsRender } from './render.js';
 
 export interface JsProgram {
@@ -30,9 +30,7 @@ export function generateJs(s: Schedule): JsProgram {
   const inputs = Array.from(g.inputNames, (_, k) => `i${k}`);
   const inputStamp = new Int32Array(g.inputNames.length).fill(-1);
   const usedInputs: number[] = [];
-  const useInput = (x: number, ch: number): void => {
-    if (g.op[x] === INPUT && inputStamp[g.a[x]] !== ch) { inputStamp[g.a[x]] = ch; usedInputs.push(g.a[x]); }
-  };
+
   const spills = Array.from({ length: s.nSpill }, (_, k) => `t[${k}]`);
   let maxRegs = 0;
   for (let k = 0; k < s.chunkRegs.length; k++) maxRegs = Math.max(maxRegs, s.chunkRegs[k]);
@@ -43,7 +41,11 @@ export function generateJs(s: Schedule): JsProgram {
   const atom = (x: number, ch: number): string => {
     const op = g.op[x];
     if (op === CONST) return lits[g.a[x]];
-    if (op === INPUT) return inputs[g.a[x]];
+    if (op === INPUT) {
+      const k = g.a[x];
+      if (inputStamp[k] !== ch) { inputStamp[k] = ch; usedInputs.push(k); }   // declared at the chunk's top
+      return inputs[k];
+    }
     const bool = g.dtype[x] === BOOL;
     if (s.chunkOf[x] === ch) return (bool ? bregs : fregs)[s.reg[x]];
     return bool ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]];
@@ -60,12 +62,7 @@ export function generateJs(s: Schedule): JsProgram {
     if (nf > 0) lines.push('let ' + fregs.slice(0, nf).join(' = 0, ') + ' = 0;');
     if (nb > 0) lines.push('let ' + bregs.slice(0, nb).join(' = false, ') + ' = false;');
     usedInputs.length = 0;
-    for (let p = s.chunkStart[ch]; p < s.chunkStart[ch + 1]; p++) {
-      const i = s.code[p];
-      for (let k = 0; k < ARITY[g.op[i]]; k++) useInput(argArray(g, k)[i], ch);
-    }
-    if (ch === nChunks - 1) for (let k = 0; k < g.outputs.length; k++) useInput(g.outputs[k], ch);
-    if (usedInputs.length > 0) lines.push('const ' + usedInputs.map((k) => `${inputs[k]} = x[${k}]`).join(', ') + ';');
+    const declLine = lines.push('') - 1;   // filled with the inputs this chunk reads, once known
     for (let p = s.chunkStart[ch]; p < s.chunkStart[ch + 1]; p++) {
       const i = s.code[p];
       const op = g.op[i];
@@ -89,6 +86,8 @@ export function generateJs(s: Schedule): JsProgram {
       lines.push(`return ${atom(g.outputs[0], ch)};`);
     }
     lines.push('}');
+    if (usedInputs.length > 0) lines[declLine] = 'const ' + usedInputs.map((k) => `${inputs[k]} = x[${k}]`).join(', ') + ';';
+    else lines.splice(declLine, 1);
     chunks.push(lines.join('\n'));
   }
   const calls: string[] = [];
