@@ -1,100 +1,182 @@
 /**
  * Schedule -> JavaScript source, shaped by what V8 optimizes (see docs/backends.md):
- *  - one function per chunk, each under V8's optimizable size, with `let` registers reused
+ *  - one function per unit, each under V8's optimizable size, with `let` registers reused
  *    by liveness (declared once, initialized to keep their types stable);
- *  - values that cross chunks live in a Float64Array `t` passed as an argument;
- *  - inputs are read from the Float64Array `x` into locals; gradients go into the caller's `g`;
+ *  - loop units are `for` loops over their body, with carried variables and operands
+ *    addressed `base + stride * i` or through constant Int32Array index tables;
+ *  - values read by a later unit live in the Float64Array `t` passed as an argument;
+ *  - inputs are read from the Float64Array `x`; gradients go into the caller's `g`;
  *  - nothing is allocated per call.
  * The source is the body of a factory `(t) => run`, where `run(x, g)` returns f.
  * No user string ever reaches the source: inputs are addressed by index only.
  */
-import { ARITY, BOOL, CONST, INPUT, OP_NAMES, chunkCount, type ComputeOp, type Schedule } from '@adjoint/ir';
-import { jsLiteral, jsRender } from './render.js';
+import {
+  ARITY, BOOL, CONST, INPUT, OP_NAMES, emittedInstructions,
+  type Addr, type ComputeOp, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
+} from '@adjoint/ir';
+import { jsLiteral, jsRender, type JsRender } from './render.js';
 
 export interface JsProgram {
   /** Body of the factory: `new Function('t', source)(t)` gives `run(x, g) -> f`. */
   readonly source: string;
   /** Length of the spill buffer `t` each instance needs. */
   readonly nSpill: number;
+  /** Generated functions (units). */
   readonly chunks: number;
+  /** Loops among them. */
+  readonly loops: number;
+  /** Instructions in the source (a loop body counts once). */
   readonly instructions: number;
+}
+
+const RENDERS: readonly (JsRender | null)[] = OP_NAMES.map((name) =>
+  (name === 'const' || name === 'input' ? null : jsRender[name as ComputeOp]));
+
+function render(op: number, args: readonly string[]): string {
+  const r = RENDERS[op]!;
+  const ar = ARITY[op];
+  return ar === 1 ? r(args[0]) : ar === 2 ? r(args[0], args[1]) : r(args[0], args[1], args[2]);
+}
+
+/** The index expression of an address at loop counter `i`. */
+function index(a: Addr): string {
+  if (a.table >= 0) return `T${a.table}[i]`;
+  if (a.stride === 0) return String(a.base);
+  const step = a.stride === 1 ? 'i' : a.stride === -1 ? 'i' : `${Math.abs(a.stride)} * i`;
+  if (a.base === 0 && a.stride > 0) return step;
+  return `${a.base} ${a.stride > 0 ? '+' : '-'} ${step}`;
 }
 
 export function generateJs(s: Schedule): JsProgram {
   const g = s.graph;
-  const nChunks = chunkCount(s);
   // Atoms are cached strings: a 10^6-node graph would otherwise make millions of copies.
   const lits = Array.from(g.consts, jsLiteral);
-  // Inputs are read into locals once per chunk: repeated bounds-checked x[k] loads cost up to
-  // 1.4x on W1 n=100 (measured), since stores to g keep V8 from reusing earlier loads.
   const inputs = Array.from(g.inputNames, (_, k) => `i${k}`);
-  const inputStamp = new Int32Array(g.inputNames.length).fill(-1);
-  const usedInputs: number[] = [];
-
   const spills = Array.from({ length: s.nSpill }, (_, k) => `t[${k}]`);
   let maxRegs = 0;
-  for (let k = 0; k < s.chunkRegs.length; k++) maxRegs = Math.max(maxRegs, s.chunkRegs[k]);
+  for (const u of s.units) maxRegs = Math.max(maxRegs, u.fregs, u.bregs);
   const fregs = Array.from({ length: maxRegs }, (_, k) => `r${k}`);
   const bregs = Array.from({ length: maxRegs }, (_, k) => `b${k}`);
-  const renders = OP_NAMES.map((name) => (name === 'const' || name === 'input' ? null : jsRender[name as ComputeOp]));
+  const memRead = (x: number): string => (g.dtype[x] === BOOL ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]]);
+  const registers = (u: StraightUnit | LoopUnit): string[] => [
+    ...(u.fregs > 0 ? ['let ' + fregs.slice(0, u.fregs).join(' = 0, ') + ' = 0;'] : []),
+    ...(u.bregs > 0 ? ['let ' + bregs.slice(0, u.bregs).join(' = false, ') + ' = false;'] : []),
+  ];
 
-  const atom = (x: number, ch: number): string => {
+  // Inputs a straight unit reads are copied into locals once: repeated bounds-checked x[k]
+  // loads cost up to 1.4x on W1 n=100 (measured), since stores to g block load elimination.
+  const inputStamp = new Int32Array(g.inputNames.length).fill(-1);
+  const usedInputs: number[] = [];
+  const atom = (x: number, u: number): string => {
     const op = g.op[x];
     if (op === CONST) return lits[g.a[x]];
     if (op === INPUT) {
       const k = g.a[x];
-      if (inputStamp[k] !== ch) { inputStamp[k] = ch; usedInputs.push(k); }   // declared at the chunk's top
+      if (inputStamp[k] !== u) { inputStamp[k] = u; usedInputs.push(k); }
       return inputs[k];
     }
-    const bool = g.dtype[x] === BOOL;
-    if (s.chunkOf[x] === ch) return (bool ? bregs : fregs)[s.reg[x]];
-    return bool ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]];
+    if (s.chunkOf[x] === u) return (g.dtype[x] === BOOL ? bregs : fregs)[s.reg[x]];
+    return memRead(x);
   };
 
-  // Each chunk is joined on its own, so its line strings die young instead of piling up.
-  const chunks: string[] = ['"use strict";'];
-  const lines: string[] = [];
-  for (let ch = 0; ch < nChunks; ch++) {
-    lines.length = 0;
-    lines.push(`function c${ch}(x, g, t) {`);
-    const nf = s.chunkRegs[2 * ch];
-    const nb = s.chunkRegs[2 * ch + 1];
-    if (nf > 0) lines.push('let ' + fregs.slice(0, nf).join(' = 0, ') + ' = 0;');
-    if (nb > 0) lines.push('let ' + bregs.slice(0, nb).join(' = false, ') + ' = false;');
+  const straightUnit = (unit: StraightUnit, u: number, lines: string[]): void => {
+    lines.push(...registers(unit));
     usedInputs.length = 0;
-    const declLine = lines.push('') - 1;   // filled with the inputs this chunk reads, once known
-    for (let p = s.chunkStart[ch]; p < s.chunkStart[ch + 1]; p++) {
+    const declLine = lines.push('') - 1;   // filled with the inputs this unit reads, once known
+    const args: string[] = [];
+    for (let p = unit.start; p < unit.end; p++) {
       const i = s.code[p];
       const op = g.op[i];
-      const render = renders[op]!;
-      const ar = ARITY[op];
-      const expr = ar === 1 ? render(atom(g.a[i], ch))
-        : ar === 2 ? render(atom(g.a[i], ch), atom(g.b[i], ch))
-        : render(atom(g.a[i], ch), atom(g.b[i], ch), atom(g.c[i], ch));
+      args.length = ARITY[op];
+      for (let k = 0; k < args.length; k++) args[k] = atom(k === 0 ? g.a[i] : k === 1 ? g.b[i] : g.c[i], u);
       const isBool = g.dtype[i] === BOOL;
       const r = (isBool ? bregs : fregs)[s.reg[i]];
-      let line = `${r} = ${expr};`;
+      let line = `${r} = ${render(op, args)};`;
       if (s.spill[i] >= 0) line += isBool ? ` ${spills[s.spill[i]]} = ${r} ? 1 : 0;` : ` ${spills[s.spill[i]]} = ${r};`;
       const outs = s.outputsOf.get(i);
       if (outs !== undefined) for (const k of outs) line += ` g[${k - 1}] = ${r};`;
       lines.push(line);
     }
-    if (ch === nChunks - 1) {
-      for (let k = 1; k < g.outputs.length; k++) {
-        if (s.chunkOf[g.outputs[k]] < 0) lines.push(`g[${k - 1}] = ${atom(g.outputs[k], ch)};`);
-      }
-      lines.push(`return ${atom(g.outputs[0], ch)};`);
-    }
-    lines.push('}');
     if (usedInputs.length > 0) lines[declLine] = 'const ' + usedInputs.map((k) => `${inputs[k]} = x[${k}]`).join(', ') + ';';
     else lines.splice(declLine, 1);
-    chunks.push(lines.join('\n'));
+  };
+
+  const loopUnit = (unit: LoopUnit, lines: string[]): void => {
+    const hoisted: string[] = [];
+    const hoistedName = new Map<string, string>();
+    // Values that are the same in every iteration are read once, before the loop.
+    const hoist = (expr: string): string => {
+      let name = hoistedName.get(expr);
+      if (name === undefined) {
+        name = `o${hoistedName.size}`;
+        hoistedName.set(expr, name);
+        hoisted.push(`${name} = ${expr}`);
+      }
+      return name;
+    };
+    const reg = (j: number): string => (unit.body[j].dtype === BOOL ? bregs : fregs)[unit.body[j].reg];
+    const operand = (a: LoopOperand): string => {
+      switch (a.kind) {
+        case 'const': return jsLiteral(a.value);
+        case 'consts': return `F${a.table}[i]`;
+        case 'input': return a.addr.table < 0 && a.addr.stride === 0 ? hoist(`x[${a.addr.base}]`) : `x[${index(a.addr)}]`;
+        case 'local': return reg(a.j);
+        case 'carried': return `k${a.c}`;
+        case 'outer': return hoist(memRead(a.node));
+        case 'mem': return a.addr.table < 0 && a.addr.stride === 0 ? hoist(`t[${a.addr.base}]`) : `t[${index(a.addr)}]`;
+      }
+    };
+    const body: string[] = [];
+    const after: string[] = [];
+    unit.body.forEach((ins, j) => {
+      const r = reg(j);
+      let line = `${r} = ${render(ins.op, ins.args.map(operand))};`;
+      const bool = ins.dtype === BOOL;
+      const stored = bool ? `${r} ? 1 : 0` : r;
+      if (ins.store >= 0) line += ` t[${ins.store} + i] = ${stored};`;
+      // A final value is in its carried variable after the loop; otherwise store every time.
+      const c = ins.storeLast >= 0 ? unit.carried.findIndex((v) => v.j === j) : -1;
+      if (ins.storeLast >= 0 && c < 0) line += ` t[${ins.storeLast}] = ${stored};`;
+      if (c >= 0) after.push(`t[${ins.storeLast}] = ${bool ? `k${c} ? 1 : 0` : `k${c}`};`);
+      for (const o of ins.outputs) line += ` g[${index(o)}] = ${r};`;
+      body.push('  ' + line);
+    });
+    if (unit.carried.length > 0) body.push('  ' + unit.carried.map((c, k) => `k${k} = ${reg(c.j)};`).join(' '));
+    if (unit.carried.length > 0) lines.push('let ' + unit.carried.map((c, k) => `k${k} = ${memRead(c.init)}`).join(', ') + ';');
+    if (hoisted.length > 0) lines.push('const ' + hoisted.join(', ') + ';');
+    lines.push(...registers(unit));
+    lines.push(`for (let i = 0; i < ${unit.trips}; i++) {`, ...body, '}', ...after);
+  };
+
+  // Each unit is joined on its own, so its line strings die young instead of piling up.
+  const parts: string[] = ['"use strict";'];
+  s.intTables.forEach((t, k) => parts.push(`const T${k} = new Int32Array([${t.join(', ')}]);`));
+  s.floatTables.forEach((t, k) => parts.push(`const F${k} = new Float64Array([${Array.from(t, jsLiteral).join(', ')}]);`));
+  const lines: string[] = [];
+  s.units.forEach((unit, u) => {
+    lines.length = 0;
+    lines.push(`function c${u}(x, g, t) {`);
+    if (unit.kind === 'straight') straightUnit(unit, u, lines); else loopUnit(unit, lines);
+    lines.push('}');
+    parts.push(lines.join('\n'));
+  });
+  // After the last unit: gradients that are leaves, and f.
+  const tail: string[] = s.units.map((_, u) => `c${u}(x, g, t);`);
+  const end = s.units.length;
+  for (let k = 1; k < g.outputs.length; k++) {
+    const o = g.outputs[k];
+    if (s.chunkOf[o] < 0) tail.push(`g[${k - 1}] = ${g.op[o] === INPUT ? `x[${g.a[o]}]` : atom(o, end)};`);
   }
-  const calls: string[] = [];
-  for (let ch = 0; ch < nChunks - 1; ch++) calls.push(`c${ch}(x, g, t);`);
-  calls.push(`return c${nChunks - 1}(x, g, t);`);
-  chunks.push(`return function run(x, g) { ${calls.join(' ')} };`);
-  return { source: chunks.join('\n'), nSpill: s.nSpill, chunks: nChunks, instructions: s.code.length };
+  const f = g.outputs[0];
+  tail.push(`return ${g.op[f] === INPUT ? `x[${g.a[f]}]` : atom(f, end)};`);
+  parts.push(`return function run(x, g) { ${tail.join(' ')} };`);
+  return {
+    source: parts.join('\n'),
+    nSpill: s.nSpill,
+    chunks: s.units.length,
+    loops: s.units.filter((u) => u.kind === 'loop').length,
+    instructions: emittedInstructions(s),
+  };
 }
 
 export type RunFn = (x: Float64Array, g: Float64Array) => number;

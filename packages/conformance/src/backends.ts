@@ -26,6 +26,9 @@ export interface ConformanceBackend {
   compile(output: Value, params: Value[], inputs: Value[]): CompiledCase;
 }
 
+/** Every repetition of two or more copies becomes a loop: exercises the loop form on small graphs. */
+export const REROLLED_OPTIONS = { reroll: { minTrips: 2, minCover: 1 }, cache: false } as const satisfies CompileOptions;
+
 /** Many tiny chunks: nearly every value crosses a chunk boundary, bools included. */
 export const CHUNKED_OPTIONS = { chunkSize: 3, cache: false } as const satisfies CompileOptions;
 
@@ -43,6 +46,9 @@ export const backends: ConformanceBackend[] = [
   { name: 'js', ulps: 0, compile: viaJit({}) },
   { name: 'js-chunked', ulps: 0, compile: viaJit(CHUNKED_OPTIONS) },
   { name: 'js-serialized', ulps: 0, compile: viaJit({ cache: false }, true) },
+  { name: 'js-rerolled', ulps: 0, compile: viaJit(REROLLED_OPTIONS) },
+  // Loops among tiny chunks, through the serialized form: tables and tape survive a round trip.
+  { name: 'js-rerolled-serialized', ulps: 0, compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 3 }, true) },
 ];
 
 /** Each backend's bound in ulps against the interpreter, by name. */

@@ -197,8 +197,11 @@ function run(rng: Rng, pool: readonly Node[], t: Template): Node[] {
   const length = 2 + rng.int(11);
   const stride = 1 + rng.int(3);
   const start = rng.int(pool.length);
-  const kind = rng.pick(['map', 'running-sum', 'recurrence'] as const);
-  const at = (i: number, j: number): Node => pool[(start + i * stride + j) % pool.length];
+  const kind = rng.pick(['map', 'running-sum', 'recurrence', 'gather'] as const);
+  // A gather reads arbitrary earlier nodes (an index table); the others a strided slice.
+  const picks = kind === 'gather' ? Array.from({ length: length * t.holes }, () => rng.int(pool.length)) : [];
+  const at = (i: number, j: number): Node =>
+    pool[kind === 'gather' ? picks[i * t.holes + j] : (start + i * stride + j) % pool.length];
   let bound = 0;
   for (let i = 0; i < length; i++) for (let j = 0; j < t.holes; j++) bound = Math.max(bound, at(i, j).m);
   const out: Node[] = [];
@@ -208,7 +211,7 @@ function run(rng: Rng, pool: readonly Node[], t: Template): Node[] {
     const holes = Array.from({ length: t.holes }, (_, j) => ({ v: at(i, j).v, m: bound }));
     if (kind === 'recurrence') holes[0] = { v: acc!.v, m: Math.max(1, bound) };
     const r = applyTemplate(t, holes);
-    if (kind === 'map') out.push(r);
+    if (kind === 'map' || kind === 'gather') out.push(r);
     else if (kind === 'running-sum') { acc = acc === null ? r : { v: acc.v.add(r.v), m: acc.m + r.m }; out.push(acc); }
     else { acc = { v: r.v.tanh(), m: 1 }; out.push(acc); }
   }

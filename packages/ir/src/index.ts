@@ -11,5 +11,11 @@ export { printGraph, printNode, parseGraph, formatNumber } from './text.js';
 export { verifyGraph } from './verify.js';
 export { interpret, evaluateAll } from './interp.js';
 export { gradientGraph, type GradientOptions } from './gradient.js';
-export { scheduleGraph, chunkCount, DEFAULT_CHUNK_SIZE, type Schedule, type ScheduleOptions } from './schedule.js';
+export {
+  scheduleGraph, chunkCount, emittedInstructions, DEFAULT_CHUNK_SIZE,
+  type Schedule, type ScheduleOptions, type Unit, type StraightUnit, type LoopUnit, type LoopInstr, type LoopOperand,
+  type Carried, type Addr,
+} from './schedule.js';
+export { verifySchedule } from './verify-schedule.js';
+export { findRuns, verifyRun, instructionTokens, type Run, type RerollOptions } from './reroll.js';
 export { hashGraph, graphsEqual, checksum } from './hash.js';

@@ -1,134 +1,327 @@
 /**
  * The schedule every backend consumes: the live computing nodes of a graph as a linear
- * instruction list, split into chunks of bounded size, with
- *  - registers: per chunk, per class (float, bool), reused by liveness, so a chunk needs a
- *    few dozen locals rather than one per node;
- *  - spill slots: values used in a later chunk than the one defining them live in a shared
- *    buffer (also reused by liveness, at chunk granularity).
- * Leaves are not instructions: constants are literals and inputs are reads of the input array.
+ * instruction stream, cut into units that each become one function:
+ *  - straight units: at most `chunkSize` instructions, values in registers (per class, float
+ *    and bool, reused by liveness);
+ *  - loop units: `trips` copies of a body found by `reroll.ts`, the body's values in
+ *    registers, values carried from one iteration to the next in carried variables.
+ * Values read by a later unit live in memory, the buffer `t`: a straight unit's value in a
+ * spill slot (reused once no later unit reads it), a loop body value in a tape column
+ * (`t[base + i]` for iteration i). Leaves are not instructions: constants are literals and
+ * inputs are reads of the input array.
  *
- * Output 0 (the value f) is returned by the last chunk; outputs 1.. (gradients) are written
- * right after their defining instruction, or at the end of the last chunk for leaves.
+ * Gradient outputs are written right after their defining instruction; output 0 (the value
+ * f) and outputs that are leaves are the caller's to read after the last unit.
  */
 import { BOOL, CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
+import { findRuns, planLoop, addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
+
+export type { Addr } from './reroll.js';
 
 export interface ScheduleOptions {
-  /** Most instructions per chunk. Keep functions under V8's optimization limit (~2,000 statements). */
+  /** Most instructions per straight unit. Keep functions under V8's optimization limit (~2,000 statements). */
   chunkSize?: number;
+  /**
+   * Turn repeated instruction sequences into loops. 'auto' (default) does it when the code
+   * does not fit one unit: below that, straight-line code is as fast as a loop.
+   */
+  reroll?: boolean | 'auto';
+  /** Fewest copies worth a loop (default 4). */
+  minTrips?: number;
+  /** Fewest instructions a loop must replace (default 32). */
+  minCover?: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 1800;
+
+export interface StraightUnit {
+  readonly kind: 'straight';
+  /** The unit runs code[start .. end). */
+  readonly start: number;
+  readonly end: number;
+  /** Float and bool registers it needs. */
+  readonly fregs: number;
+  readonly bregs: number;
+}
+
+/** How a loop body instruction reads an operand, once the schedule has placed every value. */
+export type LoopOperand =
+  | Exclude<PlanOperand, { kind: 'gather' } | { kind: 'carried' }>
+  /** Carried variable `c` of the loop. */
+  | { readonly kind: 'carried'; readonly c: number }
+  /** `t[addr]`. */
+  | { readonly kind: 'mem'; readonly addr: Addr };
+
+export interface LoopInstr {
+  readonly op: number;
+  readonly dtype: number;
+  readonly reg: number;
+  readonly args: readonly LoopOperand[];
+  /** Tape column (`t[store + i]`) when a later unit or iteration reads this value, else -1. */
+  readonly store: number;
+  /** Slot that gets the last iteration's value when only code after the loop reads it, else -1. */
+  readonly storeLast: number;
+  /** Gradient slots written with this value: `g[addr]`. */
+  readonly outputs: readonly Addr[];
+}
+
+export interface Carried {
+  /** Body instruction whose value the next iteration reads. */
+  readonly j: number;
+  /** The node read in the first iteration, defined before the loop (so in memory). */
+  readonly init: number;
+  readonly dtype: number;
+}
+
+export interface LoopUnit {
+  readonly kind: 'loop';
+  /** Code positions [start, start + period * trips). */
+  readonly start: number;
+  readonly period: number;
+  readonly trips: number;
+  readonly body: readonly LoopInstr[];
+  readonly carried: readonly Carried[];
+  readonly fregs: number;
+  readonly bregs: number;
+}
+
+export type Unit = StraightUnit | LoopUnit;
 
 export interface Schedule {
   readonly graph: Graph;
   /** Instruction node ids in execution order. */
   readonly code: Int32Array;
-  /** Chunk k runs code[chunkStart[k] .. chunkStart[k + 1]); length is chunks + 1. */
-  readonly chunkStart: Int32Array;
-  /** Per node: its register within its chunk (float and bool numbered apart), or -1. */
+  readonly units: readonly Unit[];
+  /** Per node of a straight unit: its register, or -1. */
   readonly reg: Int32Array;
-  /** Per node: its spill slot if a later chunk reads it, or -1. */
+  /** Per node: its slot in `t` if a later unit reads it, or -1. */
   readonly spill: Int32Array;
-  /** Per node: the chunk that defines it, or -1 for leaves and dead nodes. */
+  /** Per node: the unit that defines it, or -1 for leaves and dead nodes. */
   readonly chunkOf: Int32Array;
-  /** Per chunk: number of float registers and bool registers, interleaved. */
-  readonly chunkRegs: Int32Array;
   readonly nSpill: number;
-  /** Per gradient output k >= 1 that an instruction defines: the output indices it feeds, by node. */
+  /** Per instruction that is a gradient output (k >= 1): its output indices. */
   readonly outputsOf: ReadonlyMap<number, readonly number[]>;
-}
-
-export function chunkCount(s: Schedule): number {
-  return s.chunkStart.length - 1;
+  /** Index tables of loop addresses (`Addr.table`). */
+  readonly intTables: readonly Int32Array[];
+  /** Per-iteration constants of loops (`consts` operands). */
+  readonly floatTables: readonly Float64Array[];
 }
 
 export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule {
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const n = g.size;
+  const isInstr = (i: number): boolean => g.op[i] !== CONST && g.op[i] !== INPUT;
   // Liveness from the outputs (the graph is topologically ordered).
   const live = new Uint8Array(n);
   for (let k = 0; k < g.outputs.length; k++) live[g.outputs[k]] = 1;
   for (let i = n - 1; i >= 0; i--) {
-    if (!live[i] || g.op[i] === CONST || g.op[i] === INPUT) continue;
-    const ar = ARITY[g.op[i]];
-    for (let k = 0; k < ar; k++) live[argArray(g, k)[i]] = 1;
+    if (!live[i] || !isInstr(i)) continue;
+    for (let k = 0; k < ARITY[g.op[i]]; k++) live[argArray(g, k)[i]] = 1;
   }
   let count = 0;
-  for (let i = 0; i < n; i++) if (live[i] && g.op[i] !== CONST && g.op[i] !== INPUT) count++;
+  for (let i = 0; i < n; i++) if (live[i] && isInstr(i)) count++;
   const code = new Int32Array(count);
   const pos = new Int32Array(n).fill(-1);
-  for (let i = 0, p = 0; i < n; i++) {
-    if (live[i] && g.op[i] !== CONST && g.op[i] !== INPUT) { code[p] = i; pos[i] = p++; }
-  }
-  const nChunks = Math.max(1, Math.ceil(count / chunkSize));
-  const chunkStart = new Int32Array(nChunks + 1);
-  for (let k = 0; k <= nChunks; k++) chunkStart[k] = Math.min(count, k * chunkSize);
-  const chunkOf = new Int32Array(n).fill(-1);
-  for (let p = 0; p < count; p++) chunkOf[code[p]] = (p / chunkSize) | 0;
+  for (let i = 0, p = 0; i < n; i++) if (live[i] && isInstr(i)) { code[p] = i; pos[i] = p++; }
 
-  // Last use of each node: position within its own chunk, and the last chunk that reads it.
+  const outputsOf = new Map<number, number[]>();
+  const outCount = new Uint8Array(n);
+  for (let k = 1; k < g.outputs.length; k++) {
+    const o = g.outputs[k];
+    if (pos[o] < 0) continue;
+    const list = outputsOf.get(o);
+    if (list) list.push(k); else outputsOf.set(o, [k]);
+    outCount[o] = Math.min(255, outCount[o] + 1);
+  }
+
+  // Units: loops where the stream repeats, straight chunks in between.
+  const reroll = options.reroll ?? 'auto';
+  const runs = reroll === true || (reroll === 'auto' && count > chunkSize)
+    ? findRuns(g, code, pos, outCount, { minTrips: options.minTrips, minCover: options.minCover, maxPeriod: chunkSize })
+    : [];
+  const intTables: Int32Array[] = [];
+  const floatTables: Float64Array[] = [];
+  type Draft = { kind: 'straight'; start: number; end: number } | { kind: 'loop'; plan: LoopPlan };
+  const drafts: Draft[] = [];
+  const straight = (from: number, to: number): void => {
+    for (let p = from; p < to; p += chunkSize) drafts.push({ kind: 'straight', start: p, end: Math.min(to, p + chunkSize) });
+  };
+  let at = 0;
+  for (const run of runs) {
+    straight(at, run.start);
+    drafts.push({ kind: 'loop', plan: planLoop(g, code, pos, outputsOf, run, intTables, floatTables) });
+    at = run.start + run.period * run.trips;
+  }
+  straight(at, count);
+  if (drafts.length === 0) drafts.push({ kind: 'straight', start: 0, end: 0 });
+  const nUnits = drafts.length;
+  const chunkOf = new Int32Array(n).fill(-1);
+  drafts.forEach((d, u) => {
+    const from = d.kind === 'straight' ? d.start : d.plan.start;
+    const to = d.kind === 'straight' ? d.end : d.plan.start + d.plan.period * d.plan.trips;
+    for (let p = from; p < to; p++) chunkOf[code[p]] = u;
+  });
+
+  // Reads: the last position a straight unit reads its own value, the last unit reading a
+  // value from another unit, and loop values a later iteration of their own loop reads.
   const lastLocal = new Int32Array(n).fill(-1);
   const lastChunk = new Int32Array(n).fill(-1);
-  const touch = (x: number, p: number, ch: number): void => {
-    if (chunkOf[x] < 0) return;
-    if (chunkOf[x] === ch) lastLocal[x] = p;
-    else if (ch > lastChunk[x]) lastChunk[x] = ch;
+  const readInLoop = new Uint8Array(n);
+  const crossRead = (x: number, u: number): void => {
+    if (chunkOf[x] >= 0 && chunkOf[x] !== u && u > lastChunk[x]) lastChunk[x] = u;
   };
-  for (let p = 0; p < count; p++) {
-    const i = code[p];
-    const ch = chunkOf[i];
-    const ar = ARITY[g.op[i]];
-    for (let k = 0; k < ar; k++) touch(argArray(g, k)[i], p, ch);
-  }
-  // The value f is read once more after the last instruction.
-  if (g.outputs.length > 0) touch(g.outputs[0], count, nChunks - 1);
-
-  // Registers per chunk and class, reused as soon as a value's last local use has passed.
-  const reg = new Int32Array(n).fill(-1);
-  const chunkRegs = new Int32Array(nChunks * 2);
-  const free: number[][] = [[], []];
-  const used = [0, 0];
-  for (let ch = 0; ch < nChunks; ch++) {
-    free[0].length = 0; free[1].length = 0; used[0] = 0; used[1] = 0;
-    for (let p = chunkStart[ch]; p < chunkStart[ch + 1]; p++) {
-      const i = code[p];
-      const ar = ARITY[g.op[i]];
-      for (let k = 0; k < ar; k++) {
-        const x = argArray(g, k)[i];
-        if (lastLocal[x] === p && chunkOf[x] === ch && (k === 0 || x !== argArray(g, k - 1)[i]) && (k < 2 || x !== g.a[i])) {
-          free[g.dtype[x] === BOOL ? 1 : 0].push(reg[x]);
+  drafts.forEach((d, u) => {
+    if (d.kind === 'straight') {
+      for (let p = d.start; p < d.end; p++) {
+        const i = code[p];
+        for (let k = 0; k < ARITY[g.op[i]]; k++) {
+          const x = argArray(g, k)[i];
+          if (chunkOf[x] === u) lastLocal[x] = p; else crossRead(x, u);
         }
       }
-      const cls = g.dtype[i] === BOOL ? 1 : 0;
-      reg[i] = free[cls].length > 0 ? free[cls].pop()! : used[cls]++;
-      if (lastLocal[i] < 0) free[cls].push(reg[i]);   // never read again in this chunk
+      return;
     }
-    chunkRegs[2 * ch] = used[0];
-    chunkRegs[2 * ch + 1] = used[1];
-  }
+    for (const ins of d.plan.body) {
+      for (const a of ins.args) {
+        if (a.kind === 'outer') crossRead(a.node, u);
+        else if (a.kind === 'carried') crossRead(a.init, u);
+        else if (a.kind === 'gather') for (const x of a.nodes) if (chunkOf[x] === u) readInLoop[x] = 1; else crossRead(x, u);
+      }
+    }
+  });
+  if (g.outputs.length > 0) crossRead(g.outputs[0], nUnits);   // f is read after the last unit
 
-  // Spill slots for values read by later chunks, freed after their last reading chunk.
+  // Registers of straight units.
+  const reg = new Int32Array(n).fill(-1);
+  const regCount = drafts.map((d) => (d.kind === 'straight' ? straightRegisters(g, code, d.start, d.end, lastLocal, chunkOf, reg) : [0, 0]));
+
+  // Memory: spill slots for straight values (reused after their last reading unit), then a
+  // tape column per loop body instruction that some later unit or iteration reads.
   const spill = new Int32Array(n).fill(-1);
-  const releaseAt: number[][] = Array.from({ length: nChunks + 1 }, () => []);
+  const releaseAt: number[][] = Array.from({ length: nUnits + 2 }, () => []);
   const freeSlots: number[] = [];
   let nSpill = 0;
-  for (let ch = 0; ch < nChunks; ch++) {
-    for (const s of releaseAt[ch]) freeSlots.push(s);
-    for (let p = chunkStart[ch]; p < chunkStart[ch + 1]; p++) {
+  drafts.forEach((d, u) => {
+    for (const s of releaseAt[u]) freeSlots.push(s);
+    if (d.kind !== 'straight') return;
+    for (let p = d.start; p < d.end; p++) {
       const i = code[p];
       if (lastChunk[i] < 0) continue;
       spill[i] = freeSlots.length > 0 ? freeSlots.pop()! : nSpill++;
       releaseAt[lastChunk[i] + 1].push(spill[i]);
     }
-  }
+  });
+  // A body value read only after the loop, in its last iteration's copy, gets one slot.
+  const columns = drafts.map((d) => {
+    if (d.kind !== 'loop') return null;
+    const { start, period, trips } = d.plan;
+    const col = new Int32Array(period).fill(-1);
+    const last = new Int32Array(period).fill(-1);
+    for (let j = 0; j < period; j++) {
+      let all = false;
+      for (let r = 0; r < trips - 1 && !all; r++) {
+        const i = code[start + r * period + j];
+        all = lastChunk[i] >= 0 || readInLoop[i] === 1;
+      }
+      if (all) {
+        col[j] = nSpill;
+        for (let r = 0; r < trips; r++) spill[code[start + r * period + j]] = nSpill + r;
+        nSpill += trips;
+      } else if (lastChunk[code[start + (trips - 1) * period + j]] >= 0) {
+        last[j] = nSpill;
+        spill[code[start + (trips - 1) * period + j]] = nSpill++;
+      }
+    }
+    return { col, last };
+  });
 
-  const outputsOf = new Map<number, number[]>();
-  for (let k = 1; k < g.outputs.length; k++) {
-    const o = g.outputs[k];
-    if (chunkOf[o] < 0) continue;
-    const list = outputsOf.get(o);
-    if (list) list.push(k); else outputsOf.set(o, [k]);
+  const units: Unit[] = drafts.map((d, u) => {
+    if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
+    return finishLoop(g, d.plan, columns[u]!.col, columns[u]!.last, spill, intTables);
+  });
+  return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
+}
+
+/** Registers for code[start .. end), reused as soon as a value's last local read has passed. */
+function straightRegisters(g: Graph, code: Int32Array, start: number, end: number, lastLocal: Int32Array,
+  chunkOf: Int32Array, reg: Int32Array): [number, number] {
+  const free: number[][] = [[], []];
+  const used = [0, 0];
+  const u = start < end ? chunkOf[code[start]] : -1;
+  for (let p = start; p < end; p++) {
+    const i = code[p];
+    const ar = ARITY[g.op[i]];
+    for (let k = 0; k < ar; k++) {
+      const x = argArray(g, k)[i];
+      // Free each operand once, after its last read.
+      if (lastLocal[x] === p && chunkOf[x] === u && (k === 0 || x !== argArray(g, k - 1)[i]) && (k < 2 || x !== g.a[i])) {
+        free[g.dtype[x] === BOOL ? 1 : 0].push(reg[x]);
+      }
+    }
+    const cls = g.dtype[i] === BOOL ? 1 : 0;
+    reg[i] = free[cls].length > 0 ? free[cls].pop()! : used[cls]++;
+    if (lastLocal[i] < 0) free[cls].push(reg[i]);   // never read again in this unit
   }
-  return { graph: g, code, chunkStart, reg, spill, chunkOf, chunkRegs, nSpill, outputsOf };
+  return [used[0], used[1]];
+}
+
+/** Resolve a loop plan against the placed values: gathers become addresses, registers are assigned. */
+function finishLoop(g: Graph, plan: LoopPlan, column: Int32Array, last: Int32Array, spill: Int32Array,
+  intTables: Int32Array[]): LoopUnit {
+  const P = plan.period;
+  const carried: Carried[] = [];
+  const carriedKey = new Map<string, number>();
+  const lastRead = new Int32Array(P).fill(-1);
+  const args = plan.body.map((ins, j) => ins.args.map((a): LoopOperand => {
+    switch (a.kind) {
+      case 'local':
+        lastRead[a.j] = Math.max(lastRead[a.j], j);
+        return a;
+      case 'carried': {
+        const key = `${a.j}:${a.init}`;
+        let c = carriedKey.get(key);
+        if (c === undefined) {
+          c = carried.length;
+          carried.push({ j: a.j, init: a.init, dtype: g.dtype[a.init] });
+          carriedKey.set(key, c);
+          lastRead[a.j] = P;   // copied into its carried variable at the end of the body
+        }
+        return { kind: 'carried', c };
+      }
+      case 'gather':
+        return { kind: 'mem', addr: addrOf(Array.from(a.nodes, (x) => spill[x]), intTables) };
+      default:
+        return a;
+    }
+  }));
+  // Body registers, as for straight code: free after the last read, per class.
+  const reg = new Int32Array(P);
+  const free: number[][] = [[], []];
+  const used = [0, 0];
+  const dying: number[] = [];
+  for (let j = 0; j < P; j++) {
+    dying.length = 0;
+    for (const a of args[j]) if (a.kind === 'local' && lastRead[a.j] === j && !dying.includes(a.j)) dying.push(a.j);
+    for (const m of dying) free[g.dtype[plan.body[m].node] === BOOL ? 1 : 0].push(reg[m]);
+    const cls = g.dtype[plan.body[j].node] === BOOL ? 1 : 0;
+    reg[j] = free[cls].length > 0 ? free[cls].pop()! : used[cls]++;
+    if (lastRead[j] < 0) free[cls].push(reg[j]);
+  }
+  const body = plan.body.map((ins, j): LoopInstr => ({
+    op: g.op[ins.node], dtype: g.dtype[ins.node], reg: reg[j], args: args[j], store: column[j], storeLast: last[j], outputs: ins.outputs,
+  }));
+  return { kind: 'loop', start: plan.start, period: P, trips: plan.trips, body, carried, fregs: used[0], bregs: used[1] };
+}
+
+/** Number of units (functions) in a schedule. */
+export function chunkCount(s: Schedule): number {
+  return s.units.length;
+}
+
+/** Instructions the generated code contains: straight instructions plus one body per loop. */
+export function emittedInstructions(s: Schedule): number {
+  let total = 0;
+  for (const u of s.units) total += u.kind === 'straight' ? u.end - u.start : u.period;
+  return total;
 }

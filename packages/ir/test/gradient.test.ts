@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   BOOL, CONST, GraphBuilder, INPUT, OP_CODE, argArray, gradientGraph, interpret, parseGraph, printGraph,
-  scheduleGraph, verifyGraph, ARITY, type Graph,
+  ARITY, scheduleGraph, verifyGraph, verifySchedule, type Graph,
 } from '@adjoint/ir';
 
 const rosen = parseGraph(`
@@ -121,32 +121,10 @@ return %g, %f, %e
   });
 });
 
-/** Check a schedule's invariants: every read is of a value available where it is read. */
+/** Schedule at a chunk size, straight and rerolled as eagerly as possible, and verify both. */
 function checkSchedule(g: Graph, chunkSize: number): void {
-  const s = scheduleGraph(g, { chunkSize });
-  const nChunks = s.chunkStart.length - 1;
-  // Simulate registers and spill slots; each read must see the node that wrote the location.
-  const regs = new Map<string, number>();
-  const spill = new Map<number, number>();
-  for (let ch = 0; ch < nChunks; ch++) {
-    regs.clear();
-    for (let p = s.chunkStart[ch]; p < s.chunkStart[ch + 1]; p++) {
-      const i = s.code[p];
-      for (let k = 0; k < ARITY[g.op[i]]; k++) {
-        const x = argArray(g, k)[i];
-        if (g.op[x] === CONST || g.op[x] === INPUT) continue;
-        const where = s.chunkOf[x] === ch ? regs.get(`${g.dtype[x] === BOOL}:${s.reg[x]}`) : spill.get(s.spill[x]);
-        expect(where, `%${i} reads %${x}`).toBe(x);
-      }
-      regs.set(`${g.dtype[i] === BOOL}:${s.reg[i]}`, i);
-      if (s.spill[i] >= 0) spill.set(s.spill[i], i);
-    }
-  }
-  const f = g.outputs[0];
-  if (g.op[f] !== CONST && g.op[f] !== INPUT) {
-    const last = nChunks - 1;
-    expect(s.chunkOf[f] === last ? regs.get(`false:${s.reg[f]}`) : spill.get(s.spill[f])).toBe(f);
-  }
+  verifySchedule(scheduleGraph(g, { chunkSize, reroll: false }));
+  verifySchedule(scheduleGraph(g, { chunkSize, reroll: true, minTrips: 2, minCover: 1 }));
 }
 
 describe('schedule', () => {
@@ -160,11 +138,11 @@ describe('schedule', () => {
     let x = b.input(0, 'x');
     for (let i = 0; i < 5000; i++) x = b.apply('sin', b.apply('mul', x, x));
     const g = b.finish([x]);
-    expect(scheduleGraph(g, { chunkSize: 100_000 }).chunkRegs[0]).toBe(1);
+    expect(scheduleGraph(g, { chunkSize: 100_000, reroll: false }).units[0].fregs).toBe(1);
     checkSchedule(g, 700);
     // Its gradient keeps every forward value for the reverse sweep (the tape), but no more.
     const grad = gradientGraph(g, { params: [0] });
-    expect(scheduleGraph(grad, { chunkSize: 100_000 }).chunkRegs[0]).toBeLessThan(10_000 + 10);
+    expect(scheduleGraph(grad, { chunkSize: 100_000, reroll: false }).units[0].fregs).toBeLessThan(10_000 + 10);
     checkSchedule(grad, 700);
   });
 

@@ -4,7 +4,7 @@
  */
 import { traceValue, Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, generateJs, parseSerialized, serializeProgram, type JsFactory } from '@adjoint/backend-js';
-import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, type Graph } from '@adjoint/ir';
+import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, type Graph, type ScheduleOptions } from '@adjoint/ir';
 import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
 
@@ -17,16 +17,33 @@ export interface CompileOptions {
   inputs?: readonly Value[];
   /** Most instructions per generated function. Default 1800 (V8 stops optimizing near 2,000 statements). */
   chunkSize?: number;
+  /**
+   * Turn repeated structure (a traced loop) back into loops. 'auto' (default) rerolls when
+   * the code does not fit one function; true always; false never; an object always, with
+   * its own thresholds (defaults: loops of at least 4 iterations replacing at least 32
+   * instructions). Results are bit-identical in every case.
+   */
+  reroll?: boolean | 'auto' | RerollThresholds;
   /** Reuse an identical earlier compilation. Default true. */
   cache?: boolean;
+}
+
+export interface RerollThresholds {
+  /** Fewest iterations worth a loop (at least 2). */
+  minTrips?: number;
+  /** Fewest instructions a loop must replace. */
+  minCover?: number;
 }
 
 /** What a compilation produced, for `inspectGeneratedCode` and serialization. */
 export interface CompileStats {
   traceNodes: number;
   gradientNodes: number;
+  /** Instructions in the generated code (a loop body counts once). */
   instructions: number;
+  /** Generated functions: straight chunks and loops. */
   chunks: number;
+  loops: number;
   /** Milliseconds per phase of the first compilation (zero when it came from the cache). */
   ms: { gradient: number; schedule: number; codegen: number; parse: number };
 }
@@ -48,7 +65,7 @@ interface Compiled {
 }
 
 const compiledInfo = new WeakMap<GradFn, Compiled>();
-const KNOWN_OPTIONS = new Set(['backend', 'inputs', 'chunkSize', 'cache']);
+const KNOWN_OPTIONS = new Set(['backend', 'inputs', 'chunkSize', 'reroll', 'cache']);
 
 function checkOptions(options: CompileOptions): void {
   if (options === null || typeof options !== 'object') {
@@ -68,15 +85,26 @@ function checkOptions(options: CompileOptions): void {
   if (cs !== undefined && !(Number.isInteger(cs) && cs >= 1)) {
     throw new AdjointError('bad-options', `chunkSize must be a positive integer, got ${String(cs)}`);
   }
+  const rr = options.reroll;
+  if (rr !== null && typeof rr === 'object') {
+    for (const [k, v] of Object.entries(rr)) {
+      if (k !== 'minTrips' && k !== 'minCover') throw new AdjointError('bad-options', `unknown reroll threshold "${k}"; the thresholds are minTrips, minCover`);
+      if (!(Number.isInteger(v) && (v as number) >= (k === 'minTrips' ? 2 : 1))) {
+        throw new AdjointError('bad-options', `reroll.${k} must be an integer >= ${k === 'minTrips' ? 2 : 1}, got ${String(v)}`);
+      }
+    }
+  } else if (rr !== undefined && rr !== true && rr !== false && rr !== 'auto') {
+    throw new AdjointError('bad-options', `reroll must be true, false, 'auto' or { minTrips, minCover }, got ${JSON.stringify(rr) ?? String(rr)}`);
+  }
 }
 
-function buildJs(graph: Graph, nParams: number, chunkSize: number): JsCompiled {
+function buildJs(graph: Graph, nParams: number, schedule: ScheduleOptions): JsCompiled {
   const t0 = performance.now();
   const grad = gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
   const t1 = performance.now();
-  const schedule = scheduleGraph(grad, { chunkSize });
+  const sched = scheduleGraph(grad, schedule);
   const t2 = performance.now();
-  const program = generateJs(schedule);
+  const program = generateJs(sched);
   const t3 = performance.now();
   const factory = compileFactory(program.source);
   const t4 = performance.now();
@@ -89,6 +117,7 @@ function buildJs(graph: Graph, nParams: number, chunkSize: number): JsCompiled {
       gradientNodes: grad.size,
       instructions: program.instructions,
       chunks: program.chunks,
+      loops: program.loops,
       ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: t3 - t2, parse: t4 - t3 },
     },
   };
@@ -103,8 +132,11 @@ export function compileGradientFunction(output: Value, params: readonly Value[],
   checkOptions(options);
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const build = (): JsCompiled => buildJs(trace.graph, trace.nParams, chunkSize);
-  const js = options.cache === false ? build() : cached(trace.graph, `js|${trace.nParams}|${chunkSize}`, build);
+  const rr = options.reroll ?? 'auto';
+  const schedule: ScheduleOptions = typeof rr === 'object' ? { chunkSize, reroll: true, ...rr } : { chunkSize, reroll: rr };
+  const build = (): JsCompiled => buildJs(trace.graph, trace.nParams, schedule);
+  const key = `js|${trace.nParams}|${chunkSize}|${String(schedule.reroll)}|${schedule.minTrips ?? ''}|${schedule.minCover ?? ''}`;
+  const js = options.cache === false ? build() : cached(trace.graph, key, build);
   const fn = makeGradFn({
     kernel: js.factory(new Float64Array(js.nSpill)),
     inputNames: trace.graph.inputNames,
@@ -134,7 +166,7 @@ export function inspectGeneratedCode(fn: GradFn): string {
   const st = info.stats;
   const lines = [
     `// Adjoint JS backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
-    ...(st ? [`// trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s)`] : []),
+    ...(st ? [`// trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s), ${st.loops} of them loops`] : []),
     ...names,
     info.source,
   ];

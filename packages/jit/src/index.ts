@@ -6,7 +6,7 @@ export { Value, CompilableValue, type Operand } from '@adjoint/autograd';
 export { AdjointError } from '@adjoint/ir';
 export {
   compileGradientFunction, inspectGeneratedCode, serializeCompiledFunction, loadCompiledFunction, compileStats,
-  type CompileOptions, type CompileStats, type BackendName,
+  type CompileOptions, type RerollThresholds, type CompileStats, type BackendName,
 } from './compile.js';
 export { type GradFn } from './gradfn.js';
 export { measureCompilationTime, measureExecutionTime } from './measure.js';

@@ -27,13 +27,23 @@ function handGradient(x: Float64Array, g: Float64Array): number {
 }
 
 describe('scale', () => {
-  test('W1 Rosenbrock n=100000 (about 10^6 IR nodes) compiles and matches backward() bit for bit', () => {
+  test.each([
+    ['rerolled into loops (the default)', 'auto' as const],
+    ['as straight-line chunks', false],
+  ])('W1 Rosenbrock n=100000 (about 10^6 IR nodes) %s compiles and matches backward() bit for bit', (_, reroll) => {
     const n = 100_000;
     const { f, xs } = rosenbrock(n);
-    const fn = compileGradientFunction(f, xs, { cache: false });
+    const fn = compileGradientFunction(f, xs, { cache: false, reroll });
     const stats = compileStats(fn)!;
     expect(stats.traceNodes).toBeGreaterThan(1_000_000);
-    expect(stats.chunks).toBeGreaterThan(100);
+    if (reroll === false) {
+      expect(stats.chunks).toBeGreaterThan(100);
+      expect(stats.loops).toBe(0);
+    } else {
+      // The forward terms, the sum and the reverse sweep: three loops of a few instructions.
+      expect(stats.loops).toBeGreaterThanOrEqual(3);
+      expect(stats.instructions).toBeLessThan(100);
+    }
 
     const x = Float64Array.from(xs, (v) => v.data);
     const out = new Float64Array(n);

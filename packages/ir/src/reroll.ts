@@ -1,0 +1,292 @@
+/**
+ * Structure recovery: find the loops a trace unrolled, in the schedule's instruction stream.
+ *
+ * A traced JS loop leaves n copies of one instruction sequence (its body) in the stream, each
+ * copy reading its own inputs, earlier copies' results and values from before the loop. Here:
+ *  1. Every instruction gets a token: a hash of its op, dtype and operand kinds (constant,
+ *     input, or instruction with the operand's op and, when near, its distance). Copies of a
+ *     body have equal token sequences.
+ *  2. Candidate periods are the distances between equal tokens that cover the most code; for
+ *     each, maximal stretches where tok[p] === tok[p + period] are proposals.
+ *  3. Proposals are taken largest first and confirmed exactly by `verifyRun`: each copy must
+ *     have the same ops and the same *local* dataflow (an operand defined in the same copy is
+ *     defined at the same body offset). Any other operand is legal: it is a constant, an input,
+ *     or a value from before this copy, which the loop reads from a register (loop-invariant),
+ *     a carried variable (the previous copy's value) or memory (affine or gathered address).
+ *  4. `planLoop` turns a confirmed run into a body template whose operands say exactly that.
+ *
+ * A loop runs the same instructions in the same order as the straight-line code it replaces,
+ * so results are bit-identical; only where values live changes.
+ */
+import { CONST, INPUT, argArray, type Graph } from './graph.js';
+import { ARITY } from './ops.js';
+
+export interface RerollOptions {
+  /** Fewest copies worth a loop. Default 4. */
+  minTrips?: number;
+  /** Fewest instructions a loop must replace. Default 32. */
+  minCover?: number;
+  /** Longest body, in instructions (a body must stay one optimizable function). */
+  maxPeriod?: number;
+}
+
+/** `trips` copies of a `period`-instruction body, starting at code position `start`. */
+export interface Run {
+  readonly start: number;
+  readonly period: number;
+  readonly trips: number;
+}
+
+/** Addresses over the loop counter i: `base + stride * i`, or `table[i]` when `table >= 0`. */
+export interface Addr {
+  readonly base: number;
+  readonly stride: number;
+  readonly table: number;
+}
+
+/** How a loop body instruction reads one operand. */
+export type PlanOperand =
+  | { readonly kind: 'const'; readonly value: number }
+  /** A different constant per iteration: `floatTables[table][i]`. */
+  | { readonly kind: 'consts'; readonly table: number }
+  /** `x[addr]`. */
+  | { readonly kind: 'input'; readonly addr: Addr }
+  /** The value of body instruction `j` in this iteration. */
+  | { readonly kind: 'local'; readonly j: number }
+  /** Body instruction `j`'s value from the previous iteration; `init` (a node) before the first. */
+  | { readonly kind: 'carried'; readonly j: number; readonly init: number }
+  /** The same node, defined before the loop, in every iteration. */
+  | { readonly kind: 'outer'; readonly node: number }
+  /** A different earlier node per iteration, read from memory once the schedule places them. */
+  | { readonly kind: 'gather'; readonly nodes: Int32Array };
+
+export interface PlanInstr {
+  /** The instruction of the first iteration (op and dtype are the body's). */
+  readonly node: number;
+  readonly args: readonly PlanOperand[];
+  /** Per gradient output this instruction writes: the output index minus one, over i. */
+  readonly outputs: readonly Addr[];
+}
+
+export interface LoopPlan extends Run {
+  readonly body: readonly PlanInstr[];
+}
+
+export const DEFAULT_MIN_TRIPS = 4;
+export const DEFAULT_MIN_COVER = 32;
+/** Candidate periods tried per region. */
+const CANDIDATES = 8;
+/** Operand distances up to this go into the token (they are the same in every copy). */
+const NEAR = 16;
+
+const mix = (h: number, v: number): number => Math.imul((h ^ v) + 0x7f4a7c15, 0x9e3779b1) ^ (h >>> 15);
+
+/** One token per code position; equal tokens are necessary for two instructions to correspond. */
+export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array): Int32Array {
+  const tok = new Int32Array(code.length);
+  for (let p = 0; p < code.length; p++) {
+    const i = code[p];
+    const op = g.op[i];
+    let h = mix(op, g.dtype[i]);
+    for (let k = 0; k < ARITY[op]; k++) {
+      const x = argArray(g, k)[i];
+      const xo = g.op[x];
+      if (xo === CONST) h = mix(h, 1);
+      else if (xo === INPUT) h = mix(h, 2);
+      else {
+        const d = p - pos[x];
+        h = mix(h, 3 + xo * 64 + (d <= NEAR ? d : 0));
+      }
+    }
+    tok[p] = h;
+  }
+  return tok;
+}
+
+/** The distances between equal tokens in [lo, hi) that account for the most code, best first. */
+function candidatePeriods(tok: Int32Array, lo: number, hi: number, maxPeriod: number): number[] {
+  const last = new Map<number, number>();
+  const count = new Map<number, number>();
+  for (let p = lo; p < hi; p++) {
+    const q = last.get(tok[p]);
+    if (q !== undefined && p - q <= maxPeriod) count.set(p - q, (count.get(p - q) ?? 0) + 1);
+    last.set(tok[p], p);
+  }
+  return [...count].filter(([, c]) => c > 1).sort((a, b) => b[0] * b[1] - a[0] * a[1] || a[0] - b[0])
+    .slice(0, CANDIDATES).map(([d]) => d);
+}
+
+interface Context {
+  readonly g: Graph;
+  readonly code: Int32Array;
+  readonly pos: Int32Array;
+  readonly tok: Int32Array;
+  readonly outCount: Uint8Array;
+  readonly taken: Uint8Array;
+  readonly minTrips: number;
+  readonly minCover: number;
+  readonly maxPeriod: number;
+  readonly runs: Run[];
+}
+
+/**
+ * How many consecutive copies of the body at [start, start + period) begin at `start`, up to
+ * maxTrips: each copy must match the first in op, dtype, operand kinds, outputs written, and
+ * local dataflow.
+ */
+export function verifyRun(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array,
+  start: number, period: number, maxTrips: number): number {
+  for (let r = 1; r < maxTrips; r++) {
+    const base = start + r * period;
+    for (let j = 0; j < period; j++) {
+      const i = code[base + j];
+      const t = code[start + j];
+      const op = g.op[i];
+      if (op !== g.op[t] || g.dtype[i] !== g.dtype[t] || outCount[i] !== outCount[t]) return r;
+      for (let k = 0; k < ARITY[op]; k++) {
+        const x = argArray(g, k)[i];
+        const xt = argArray(g, k)[t];
+        const xo = g.op[x];
+        const xto = g.op[xt];
+        if (xo === CONST || xo === INPUT || xto === CONST || xto === INPUT) {
+          if (xo !== xto) return r;
+          continue;
+        }
+        const local = pos[x] >= base;
+        if (local !== pos[xt] >= start) return r;
+        if (local && pos[x] - base !== pos[xt] - start) return r;
+      }
+    }
+  }
+  return maxTrips;
+}
+
+/** Confirm and take the runs inside the free part of a proposed periodic stretch. */
+function takeStretch(cx: Context, from: number, to: number, period: number): void {
+  // The longest free piece of [from, to).
+  let bestLo = 0, bestHi = 0;
+  for (let p = from; p < to;) {
+    if (cx.taken[p]) { p++; continue; }
+    let e = p;
+    while (e < to && !cx.taken[e]) e++;
+    if (e - p > bestHi - bestLo) { bestLo = p; bestHi = e; }
+    p = e;
+  }
+  let s = bestLo;
+  while (s + period * cx.minTrips <= bestHi) {
+    const max = Math.floor((bestHi - s) / period);
+    const trips = verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
+    if (trips >= cx.minTrips && trips * period >= cx.minCover) {
+      cx.runs.push({ start: s, period, trips });
+      cx.taken.fill(1, s, s + trips * period);
+      s += trips * period;
+    } else {
+      s += period * Math.max(1, trips);   // the copy that broke may start a later run
+    }
+  }
+}
+
+function searchRegion(cx: Context, lo: number, hi: number, depth: number): void {
+  const stretches: Run[] = [];
+  for (const d of candidatePeriods(cx.tok, lo, hi, cx.maxPeriod)) {
+    for (let p = lo; p + d < hi;) {
+      if (cx.tok[p] !== cx.tok[p + d]) { p++; continue; }
+      let e = p;
+      while (e + d < hi && cx.tok[e] === cx.tok[e + d]) e++;
+      const trips = Math.floor((e + d - p) / d);
+      if (trips >= cx.minTrips && trips * d >= cx.minCover) stretches.push({ start: p, period: d, trips });
+      p = e + 1;
+    }
+  }
+  // Most code first; among equals the shorter body.
+  stretches.sort((a, b) => b.period * b.trips - a.period * a.trips || a.period - b.period);
+  for (const st of stretches) takeStretch(cx, st.start, st.start + st.period * st.trips, st.period);
+  if (depth === 0) return;
+  // Gaps get their own candidates: a small loop's period may not rank globally.
+  for (let p = lo; p < hi;) {
+    if (cx.taken[p]) { p++; continue; }
+    let e = p;
+    while (e < hi && !cx.taken[e]) e++;
+    if (e - p >= cx.minCover * 2 && (p > lo || e < hi)) searchRegion(cx, p, e, depth - 1);
+    p = e;
+  }
+}
+
+/** The confirmed runs of the stream, in code order and disjoint. */
+export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, options: RerollOptions = {}): Run[] {
+  const cx: Context = {
+    g, code, pos, outCount,
+    tok: instructionTokens(g, code, pos),
+    taken: new Uint8Array(code.length),
+    minTrips: Math.max(2, options.minTrips ?? DEFAULT_MIN_TRIPS),
+    minCover: Math.max(1, options.minCover ?? DEFAULT_MIN_COVER),
+    maxPeriod: Math.max(1, options.maxPeriod ?? 1800),
+    runs: [],
+  };
+  searchRegion(cx, 0, code.length, 2);
+  return cx.runs.sort((a, b) => a.start - b.start);
+}
+
+/** `base + stride * i` when the sequence is affine, else a new table in `tables`. */
+export function addrOf(seq: ArrayLike<number>, tables: Int32Array[]): Addr {
+  const n = seq.length;
+  const stride = n > 1 ? seq[1] - seq[0] : 0;
+  let affine = true;
+  for (let r = 2; r < n && affine; r++) affine = seq[r] - seq[r - 1] === stride;
+  if (affine) return { base: seq[0], stride, table: -1 };
+  tables.push(Int32Array.from(seq));
+  return { base: 0, stride: 0, table: tables.length - 1 };
+}
+
+const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** The body template of a confirmed run: how each instruction reads each operand. */
+export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: ReadonlyMap<number, readonly number[]>,
+  run: Run, intTables: Int32Array[], floatTables: Float64Array[]): LoopPlan {
+  const { start, period, trips } = run;
+  const at = (r: number, j: number): number => code[start + r * period + j];
+  const seq = new Float64Array(trips);
+  const nodes = new Int32Array(trips);
+  const body: PlanInstr[] = [];
+  for (let j = 0; j < period; j++) {
+    const t = at(0, j);
+    const args: PlanOperand[] = [];
+    for (let k = 0; k < ARITY[g.op[t]]; k++) {
+      const arg = argArray(g, k);
+      const xt = arg[t];
+      if (g.op[xt] === CONST) {
+        for (let r = 0; r < trips; r++) seq[r] = g.consts[g.a[arg[at(r, j)]]];
+        let same = true;
+        for (let r = 1; r < trips && same; r++) same = sameBits(seq[r], seq[0]);
+        if (same) args.push({ kind: 'const', value: seq[0] });
+        else { floatTables.push(Float64Array.from(seq)); args.push({ kind: 'consts', table: floatTables.length - 1 }); }
+        continue;
+      }
+      if (g.op[xt] === INPUT) {
+        for (let r = 0; r < trips; r++) seq[r] = g.a[arg[at(r, j)]];
+        args.push({ kind: 'input', addr: addrOf(seq, intTables) });
+        continue;
+      }
+      if (pos[xt] >= start) { args.push({ kind: 'local', j: pos[xt] - start }); continue; }
+      for (let r = 0; r < trips; r++) nodes[r] = arg[at(r, j)];
+      let invariant = true;
+      for (let r = 1; r < trips && invariant; r++) invariant = nodes[r] === nodes[0];
+      if (invariant) { args.push({ kind: 'outer', node: xt }); continue; }
+      // Carried: every later iteration reads the previous iteration's copy of one instruction.
+      // The initial value must come from before the loop.
+      let carried = trips > 1 && pos[nodes[0]] < start ? pos[nodes[1]] - start : -1;
+      if (carried >= period) carried = -1;
+      for (let r = 2; r < trips && carried >= 0; r++) if (at(r - 1, carried) !== nodes[r]) carried = -1;
+      if (carried >= 0) args.push({ kind: 'carried', j: carried, init: nodes[0] });
+      else args.push({ kind: 'gather', nodes: nodes.slice() });
+    }
+    const outputs: Addr[] = [];
+    const outs = outputsOf.get(t);
+    for (let m = 0; outs !== undefined && m < outs.length; m++) {
+      for (let r = 0; r < trips; r++) seq[r] = outputsOf.get(at(r, j))![m] - 1;
+      outputs.push(addrOf(seq, intTables));
+    }
+    body.push({ node: t, args, outputs });
+  }
+  return { ...run, body };
+}

@@ -1,0 +1,105 @@
+/**
+ * The schedule verifier: runs a schedule on an abstract machine whose registers, carried
+ * variables and memory slots hold node ids instead of numbers, and checks that every operand
+ * read finds the node the graph says it reads: every loop iteration included, every address
+ * and table entry resolved. It also checks that the units cover the code in order and that
+ * each gradient output is written by the instruction that defines it. Linear in the number
+ * of executed instructions; tests run it after every scheduling.
+ */
+import { AdjointError } from './errors.js';
+import { BOOL, CONST, INPUT, argArray } from './graph.js';
+import { ARITY } from './ops.js';
+import type { Addr, LoopUnit, Schedule } from './schedule.js';
+
+function fail(message: string): never {
+  throw new AdjointError('bad-schedule', message);
+}
+
+const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+export function verifySchedule(s: Schedule): void {
+  const g = s.graph;
+  const mem = new Int32Array(s.nSpill).fill(-1);
+  const at = (a: Addr, r: number): number => (a.table >= 0 ? s.intTables[a.table][r] : a.base + a.stride * r);
+  const load = (slot: number, x: number, what: string): void => {
+    if (!(slot >= 0 && slot < s.nSpill) || mem[slot] !== x) fail(`${what} reads %${x} from t[${slot}], which holds %${slot >= 0 ? mem[slot] : '-'}`);
+  };
+  const written = new Map<number, number>();   // gradient output index -> node that wrote it
+  const regs: Int32Array[] = [new Int32Array(0), new Int32Array(0)];
+  const resetRegs = (nf: number, nb: number): void => { regs[0] = new Int32Array(nf).fill(-1); regs[1] = new Int32Array(nb).fill(-1); };
+  const cls = (x: number): number => (g.dtype[x] === BOOL ? 1 : 0);
+
+  let expectStart = 0;
+  s.units.forEach((unit, u) => {
+    if (unit.start !== expectStart) fail(`unit ${u} starts at ${unit.start}, expected ${expectStart}`);
+    resetRegs(unit.fregs, unit.bregs);
+    if (unit.kind === 'straight') {
+      expectStart = unit.end;
+      for (let p = unit.start; p < unit.end; p++) {
+        const i = s.code[p];
+        if (s.chunkOf[i] !== u) fail(`%${i} at ${p} is not marked as unit ${u}`);
+        for (let k = 0; k < ARITY[g.op[i]]; k++) {
+          const x = argArray(g, k)[i];
+          if (g.op[x] === CONST || g.op[x] === INPUT) continue;
+          if (s.chunkOf[x] === u) { if (regs[cls(x)][s.reg[x]] !== x) fail(`%${i} reads %${x} from a register that no longer holds it`); }
+          else load(s.spill[x], x, `%${i}`);
+        }
+        if (!(s.reg[i] >= 0 && s.reg[i] < regs[cls(i)].length)) fail(`%${i} has register ${s.reg[i]} outside the unit's ${regs[cls(i)].length}`);
+        regs[cls(i)][s.reg[i]] = i;
+        if (s.spill[i] >= 0) mem[s.spill[i]] = i;
+        for (const k of s.outputsOf.get(i) ?? []) written.set(k, i);
+      }
+      return;
+    }
+    expectStart = unit.start + unit.period * unit.trips;
+    verifyLoop(s, unit, u, mem, regs, at, load, written);
+  });
+  if (expectStart !== s.code.length) fail(`the units end at ${expectStart}, the code at ${s.code.length}`);
+  for (let k = 1; k < g.outputs.length; k++) {
+    const o = g.outputs[k];
+    if (g.op[o] === CONST || g.op[o] === INPUT) continue;
+    if (written.get(k) !== o) fail(`gradient output ${k} is written by %${written.get(k) ?? '-'}, expected %${o}`);
+  }
+  const f = g.outputs[0];
+  if (f !== undefined && g.op[f] !== CONST && g.op[f] !== INPUT) load(s.spill[f], f, 'the return of f');
+}
+
+function verifyLoop(s: Schedule, unit: LoopUnit, u: number, mem: Int32Array, regs: Int32Array[],
+  at: (a: Addr, r: number) => number, load: (slot: number, x: number, what: string) => void,
+  written: Map<number, number>): void {
+  const g = s.graph;
+  const { start, period, trips, body } = unit;
+  if (body.length !== period) fail(`loop unit ${u} has ${body.length} body instructions for period ${period}`);
+  const carried = unit.carried.map((c) => { load(s.spill[c.init], c.init, `carried ${c.j} of unit ${u}`); return c.init; });
+  for (let r = 0; r < trips; r++) {
+    for (let j = 0; j < period; j++) {
+      const i = s.code[start + r * period + j];
+      const ins = body[j];
+      const where = `%${i} (unit ${u}, iteration ${r}, body ${j})`;
+      if (s.chunkOf[i] !== u || g.op[i] !== ins.op || g.dtype[i] !== ins.dtype) fail(`${where} does not match its body instruction`);
+      ins.args.forEach((a, k) => {
+        const x = argArray(g, k)[i];
+        const ok = a.kind === 'const' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], a.value)
+          : a.kind === 'consts' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], s.floatTables[a.table][r])
+          : a.kind === 'input' ? g.op[x] === INPUT && g.a[x] === at(a.addr, r)
+          : a.kind === 'local' ? s.code[start + r * period + a.j] === x && regs[g.dtype[x] === BOOL ? 1 : 0][body[a.j].reg] === x
+          : a.kind === 'carried' ? carried[a.c] === x
+          : a.kind === 'outer' ? a.node === x && mem[s.spill[x]] === x
+          : mem[at(a.addr, r)] === x;
+        if (!ok) fail(`${where} operand ${k} (${a.kind}) does not read %${x}`);
+      });
+      const c = ins.dtype === BOOL ? 1 : 0;
+      if (!(ins.reg >= 0 && ins.reg < regs[c].length)) fail(`${where} has register ${ins.reg} outside the loop's ${regs[c].length}`);
+      regs[c][ins.reg] = i;
+      if (ins.store >= 0) mem[ins.store + r] = i;
+      if (ins.storeLast >= 0) mem[ins.storeLast] = i;
+      const outs = s.outputsOf.get(i) ?? [];
+      if (outs.length !== ins.outputs.length) fail(`${where} writes ${ins.outputs.length} gradients, expected ${outs.length}`);
+      ins.outputs.forEach((o, m) => {
+        if (at(o, r) !== outs[m] - 1) fail(`${where} writes g[${at(o, r)}], expected g[${outs[m] - 1}]`);
+        written.set(outs[m], i);
+      });
+    }
+    unit.carried.forEach((cv, k) => { carried[k] = regs[g.dtype[s.code[start + r * period + cv.j]] === BOOL ? 1 : 0][body[cv.j].reg]; });
+  }
+}
