@@ -128,9 +128,28 @@ export function generateJs(s: Schedule): JsProgram {
     };
     const body: string[] = [];
     const after: string[] = [];
+    // An address read twice in an iteration is loaded once: stores to g and t keep V8 from
+    // reusing the first load itself (they might alias).
+    const uses = new Map<string, number>();
+    const exprs = unit.body.map((ins) => ins.args.map((a) => {
+      const e = operand(a);
+      if (e.endsWith(']')) uses.set(e, (uses.get(e) ?? 0) + 1);
+      return e;
+    }));
+    const loaded = new Map<string, string>();
     unit.body.forEach((ins, j) => {
       const r = reg(j);
-      let line = `${r} = ${render(ins.op, ins.args.map(operand))};`;
+      const args = exprs[j].map((e) => {
+        if ((uses.get(e) ?? 0) < 2) return e;
+        let name = loaded.get(e);
+        if (name === undefined) {
+          name = `v${loaded.size}`;
+          loaded.set(e, name);
+          body.push(`  const ${name} = ${e};`);
+        }
+        return name;
+      });
+      let line = `${r} = ${render(ins.op, args)};`;
       const bool = ins.dtype === BOOL;
       const stored = bool ? `${r} ? 1 : 0` : r;
       if (ins.store >= 0) line += ` t[${ins.store} + i] = ${stored};`;

@@ -9,7 +9,7 @@ export { opCases } from './corpus-ops.js';
 export { Rng } from './rng.js';
 export { randomCase, RANDOM_STEP_NAMES, INPUT_RANGE, type RandomCaseOptions } from './random.js';
 export {
-  backends, ulpBounds, CHUNKED_OPTIONS, type ConformanceBackend, type CompiledCase, type Outcome,
+  backends, ulpBounds, CHUNKED_OPTIONS, REROLLED_OPTIONS, type ConformanceBackend, type CompiledCase, type Outcome,
 } from './backends.js';
 export {
   makeLeaves, runEager, prepare, runInterp, compileCase, reference, bitsOf, formatNumber, ulpDistance,

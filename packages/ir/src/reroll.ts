@@ -35,6 +35,8 @@ export interface Run {
   readonly start: number;
   readonly period: number;
   readonly trips: number;
+  /** Set on the first copies of a loop that fusion left in front of the fused loop that follows. */
+  readonly prologue?: boolean;
 }
 
 /** Addresses over the loop counter i: `base + stride * i`, or `table[i]` when `table >= 0`. */
@@ -173,6 +175,16 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
     p = e;
   }
   let s = bestLo;
+  // Tokens include near operand distances, so a first copy that reads from farther away (a
+  // sum's first add reads two terms, later ones the previous sum) is not proposed; extend
+  // backwards over free code while the copies still verify.
+  while (s - period >= 0 && !cx.taken[s - period] && !cx.taken[s - 1]
+    && verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s - period, period, 2) === 2) {
+    let free = true;
+    for (let p = s - period; p < s && free; p++) free = !cx.taken[p];
+    if (!free) break;
+    s -= period;
+  }
   while (s + period * cx.minTrips <= bestHi) {
     const max = Math.floor((bestHi - s) / period);
     const trips = verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
@@ -289,4 +301,61 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
     body.push({ node: t, args, outputs });
   }
   return { ...run, body };
+}
+
+/**
+ * Fuse adjacent runs A then B (B right after A in the code) into one loop whose iteration m
+ * runs A's copy m, then B's copy m - d, where d = A.trips - B.trips: legal when B's copy k
+ * reads only A's copies up to k + d (A never reads B: it comes first). The first d copies of
+ * A stay in front. Fusion reorders the code, which any topological order allows, and gives
+ * the planner same-iteration reads instead of tape traffic: a running sum over a loop's
+ * results then overlaps with the loop instead of being a separate chain of dependent adds.
+ * `code` and `pos` are updated in place; the fused run is verified like any other.
+ */
+export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, runs: readonly Run[],
+  options: RerollOptions = {}): Run[] {
+  const maxPeriod = Math.max(1, options.maxPeriod ?? 1800);
+  const out: Run[] = [];
+  for (const run of runs) {
+    const a = out[out.length - 1];
+    const fused = a === undefined ? null : fusePair(g, code, pos, outCount, a, run, maxPeriod);
+    if (fused === null) { out.push(run); continue; }
+    out.pop();
+    if (fused.prologue !== null) out.push(fused.prologue);
+    out.push(fused.run);
+  }
+  return out;
+}
+
+function fusePair(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, a: Run, b: Run,
+  maxPeriod: number): { prologue: Run | null; run: Run } | null {
+  const aEnd = a.start + a.period * a.trips;
+  const d = a.trips - b.trips;
+  if (b.start !== aEnd || d < 0 || a.period + b.period > maxPeriod) return null;
+  for (let k = 0; k < b.trips; k++) {
+    for (let j = 0; j < b.period; j++) {
+      const i = code[b.start + k * b.period + j];
+      for (let m = 0; m < ARITY[g.op[i]]; m++) {
+        const p = pos[argArray(g, m)[i]];
+        if (p >= a.start && p < aEnd && Math.floor((p - a.start) / a.period) > k + d) return null;
+      }
+    }
+  }
+  const end = b.start + b.period * b.trips;
+  const before = code.slice(a.start, end);
+  let w = a.start + d * a.period;   // A's first d copies keep their place
+  for (let k = 0; k < b.trips; k++) {
+    const ao = (k + d) * a.period;
+    for (let j = 0; j < a.period; j++) code[w++] = before[ao + j];
+    const bo = a.period * a.trips + k * b.period;
+    for (let j = 0; j < b.period; j++) code[w++] = before[bo + j];
+  }
+  for (let p = a.start; p < end; p++) pos[code[p]] = p;
+  const run: Run = { start: a.start + d * a.period, period: a.period + b.period, trips: b.trips };
+  if (verifyRun(g, code, pos, outCount, run.start, run.period, run.trips) === run.trips) {
+    return { prologue: d > 0 ? { start: a.start, period: a.period, trips: d, prologue: true } : null, run };
+  }
+  code.set(before, a.start);
+  for (let p = a.start; p < end; p++) pos[code[p]] = p;
+  return null;
 }

@@ -15,7 +15,7 @@
  */
 import { BOOL, CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
-import { findRuns, planLoop, addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
+import { findRuns, fuseRuns, planLoop, addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
 
 export type { Addr } from './reroll.js';
 
@@ -137,8 +137,9 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
 
   // Units: loops where the stream repeats, straight chunks in between.
   const reroll = options.reroll ?? 'auto';
+  const rerollOptions = { minTrips: options.minTrips, minCover: options.minCover, maxPeriod: chunkSize };
   const runs = reroll === true || (reroll === 'auto' && count > chunkSize)
-    ? findRuns(g, code, pos, outCount, { minTrips: options.minTrips, minCover: options.minCover, maxPeriod: chunkSize })
+    ? fuseRuns(g, code, pos, outCount, findRuns(g, code, pos, outCount, rerollOptions), rerollOptions)
     : [];
   const intTables: Int32Array[] = [];
   const floatTables: Float64Array[] = [];
@@ -212,33 +213,53 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       releaseAt[lastChunk[i] + 1].push(spill[i]);
     }
   });
-  // A body value read only after the loop, in its last iteration's copy, gets one slot.
-  const columns = drafts.map((d) => {
-    if (d.kind !== 'loop') return null;
+  // A body value read only after the loop, in its last iteration's copy, gets one slot. A
+  // fusion prologue shares its columns with the fused loop after it (whose body begins with
+  // the same instructions), so readers of the whole column still see one affine range.
+  const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
+  const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0) }));
+  const planOf = (u: number): LoopPlan | null => {
+    const d = drafts[u];
+    return d !== undefined && d.kind === 'loop' ? d.plan : null;
+  };
+  const pairedWithNext = (u: number): boolean => {
+    const p = planOf(u);
+    const next = planOf(u + 1);
+    return p !== null && p.prologue === true && next !== null && !next.prologue && next.start === p.start + p.period * p.trips;
+  };
+  drafts.forEach((d, u) => {
+    if (d.kind !== 'loop' || pairedWithNext(u)) return;
     const { start, period, trips } = d.plan;
+    const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1) : null;
     const col = new Int32Array(period).fill(-1);
     const last = new Int32Array(period).fill(-1);
+    const preCol = new Int32Array(pre?.period ?? 0).fill(-1);
+    const preLast = new Int32Array(pre?.period ?? 0).fill(-1);
+    const at = (r: number, j: number): number => code[start + r * period + j];
+    const preAt = (r: number, j: number): number => code[pre!.start + r * pre!.period + j];
     for (let j = 0; j < period; j++) {
       let all = false;
-      for (let r = 0; r < trips - 1 && !all; r++) {
-        const i = code[start + r * period + j];
-        all = lastChunk[i] >= 0 || readInLoop[i] === 1;
-      }
+      for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
+      const shared = pre !== null && j < pre.period;
+      for (let r = 0; shared && r < pre.trips && !all; r++) all = needs(preAt(r, j));
       if (all) {
-        col[j] = nSpill;
-        for (let r = 0; r < trips; r++) spill[code[start + r * period + j]] = nSpill + r;
-        nSpill += trips;
-      } else if (lastChunk[code[start + (trips - 1) * period + j]] >= 0) {
-        last[j] = nSpill;
-        spill[code[start + (trips - 1) * period + j]] = nSpill++;
+        const lead = shared ? pre.trips : 0;
+        if (shared) { preCol[j] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, j)] = nSpill + r; }
+        col[j] = nSpill + lead;
+        for (let r = 0; r < trips; r++) spill[at(r, j)] = nSpill + lead + r;
+        nSpill += lead + trips;
+        continue;
       }
+      if (needs(at(trips - 1, j))) { last[j] = nSpill; spill[at(trips - 1, j)] = nSpill++; }
+      if (shared && needs(preAt(pre.trips - 1, j))) { preLast[j] = nSpill; spill[preAt(pre.trips - 1, j)] = nSpill++; }
     }
-    return { col, last };
+    columns[u] = { col, last };
+    if (pre !== null) columns[u - 1] = { col: preCol, last: preLast };
   });
 
   const units: Unit[] = drafts.map((d, u) => {
     if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
-    return finishLoop(g, d.plan, columns[u]!.col, columns[u]!.last, spill, intTables);
+    return finishLoop(g, d.plan, columns[u].col, columns[u].last, spill, intTables);
   });
   return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
 }

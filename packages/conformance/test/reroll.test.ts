@@ -1,0 +1,97 @@
+/**
+ * The loop form, checked structurally: every rerolled schedule of the corpus and of random
+ * graphs passes the schedule verifier, and the random suite really exercises every part of
+ * the loop form (otherwise the bitwise comparisons of the js-rerolled backends would prove
+ * little). The numbers themselves are compared in corpus.test.ts and random.test.ts.
+ */
+import { describe, expect, test } from 'vitest';
+import { Value, traceValue } from '@adjoint/autograd';
+import { gradientGraph, interpret, scheduleGraph, verifySchedule, type Schedule } from '@adjoint/ir';
+import { generateJs } from '@adjoint/backend-js';
+import { compositeCases, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
+
+const { minTrips, minCover } = REROLLED_OPTIONS.reroll;
+
+/** What a schedule's loops use, by feature name. */
+function features(s: Schedule, seen: Map<string, number>): void {
+  const add = (k: string): void => { seen.set(k, (seen.get(k) ?? 0) + 1); };
+  for (const u of s.units) {
+    if (u.kind !== 'loop') continue;
+    add('loop');
+    if (u.carried.length > 0) add('carried');
+    for (const ins of u.body) {
+      if (ins.store >= 0) add('tape column');
+      if (ins.storeLast >= 0) add('final value');
+      if (ins.outputs.length > 0) add('gradient write');
+      for (const a of ins.args) {
+        add(a.kind);
+        if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table >= 0) add(`${a.kind} via table`);
+        if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride < 0) add(`${a.kind} reversed`);
+        if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride > 1) add(`${a.kind} strided`);
+      }
+    }
+  }
+}
+
+describe('rerolled schedules', () => {
+  test('random graphs: every schedule verifies, at two chunk sizes, and every loop feature occurs', () => {
+    const seen = new Map<string, number>();
+    for (let seed = 1; seed <= 200; seed++) {
+      const { gradient } = prepare(randomCase(seed));
+      for (const chunkSize of [3, 1800]) {
+        const s = scheduleGraph(gradient, { chunkSize, reroll: true, minTrips, minCover });
+        verifySchedule(s);
+        features(s, seen);
+      }
+    }
+    const want = ['loop', 'carried', 'tape column', 'final value', 'gradient write', 'const', 'consts', 'input',
+      'local', 'outer', 'mem', 'input via table', 'mem via table', 'mem reversed', 'input strided'];
+    for (const k of want) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
+  });
+
+  test('composite corpus: every schedule verifies', () => {
+    for (const c of compositeCases) {
+      const { gradient } = prepare(c);
+      verifySchedule(scheduleGraph(gradient, { reroll: true, minTrips, minCover }));
+    }
+  });
+
+  test('a map followed by its running sum is fused into one loop, and the gradient is unchanged', () => {
+    const n = 60;
+    const xs = Array.from({ length: n }, (_, i) => new Value(Math.sin(i), `x${i}`));
+    const terms = xs.slice(0, -1).map((x, i) => xs[i + 1].sub(x.square()).square().mul(100).add(new Value(1).sub(x).square()));
+    const { graph } = traceValue(Value.sum(terms), xs);
+    const grad = gradientGraph(graph, { params: xs.map((_, k) => k) });
+    const s = scheduleGraph(grad, { reroll: true });
+    verifySchedule(s);
+    // One loop computes the terms (reading x[i + 1]) and adds each to the carried sum.
+    const fused = s.units.find((u) => u.kind === 'loop' && u.carried.length > 0
+      && u.body.some((b) => b.args.some((a) => a.kind === 'input' && a.addr.stride === 1)));
+    expect(fused, 'a loop with both the terms and the running sum').toBeDefined();
+    const point = xs.map((x) => x.data);
+    const want = interpret(grad, point);
+    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+    const g = new Float64Array(n);
+    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
+    for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+  });
+
+  test('the verifier rejects a loop that reads the wrong iteration', () => {
+    let s: Schedule | null = null;
+    for (let seed = 1; seed < 100 && s === null; seed++) {
+      const cand = scheduleGraph(prepare(randomCase(seed)).gradient, { reroll: true, minTrips, minCover });
+      if (cand.units.some((u) => u.kind === 'loop' && u.body.some((b) => b.args.some((a) => a.kind === 'input' && a.addr.stride !== 0)))) s = cand;
+    }
+    expect(s, 'a random graph with a strided input in a loop').not.toBeNull();
+    // Shift one input address by one iteration: the verifier must notice.
+    const units = s!.units.map((u) => {
+      if (u.kind !== 'loop') return u;
+      const body = u.body.map((b) => ({
+        ...b,
+        args: b.args.map((a) => (a.kind === 'input' && a.addr.stride !== 0 ? { ...a, addr: { ...a.addr, base: a.addr.base + a.addr.stride } } : a)),
+      }));
+      return { ...u, body };
+    });
+    expect(() => verifySchedule({ ...s!, units })).toThrow(/does not read/);
+  });
+});
