@@ -77,7 +77,7 @@ function main(): void {
       clearCompileCache();   // compiles use cache: false; this just frees the previous graphs
       workloads.push(runWorkload(makeWorkload(id, n), settings, log));
       const r = workloads[workloads.length - 1];
-      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)`);
+      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}`);
     }
   }
   const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];

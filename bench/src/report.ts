@@ -61,28 +61,29 @@ function warmNote(r: WorkloadResult): string {
 
 function timeTable(rs: readonly WorkloadResult[]): string[] {
   const lines = [
-    '| workload | params | hand-written JS µs | compiled JS µs | compiled ×hand | eager µs | eager ×hand | compiled warm-up |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| workload | params | hand-written JS µs | compiled JS µs | compiled ×hand | straight-line µs | straight ×hand | eager µs | eager ×hand | compiled warm-up |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rs) {
+    const straight = 'medianUs' in r.straight ? [fmt(r.straight.medianUs), ratio(r.ratios.straight!)] : ['same code (no loops)', '—'];
     const eager = 'medianUs' in r.eager
       ? [fmt(r.eager.medianUs), ratio(r.ratios.eager!)]
       : [`skipped (1 call: ${fmt(r.eager.oneCallMs)} ms)`, '—'];
-    lines.push(`| ${r.label} | ${r.nParams.toLocaleString('en-US')} | ${fmt(r.hand.medianUs)} | ${fmt(r.compiled.medianUs)} | ${ratio(r.ratios.compiled)} | ${eager.join(' | ')} | ${warmNote(r)} |`);
+    lines.push(`| ${r.label} | ${r.nParams.toLocaleString('en-US')} | ${fmt(r.hand.medianUs)} | ${fmt(r.compiled.medianUs)} | ${ratio(r.ratios.compiled)} | ${straight.join(' | ')} | ${eager.join(' | ')} | ${warmNote(r)} |`);
   }
   return lines;
 }
 
 function compileTable(rs: readonly WorkloadResult[]): string[] {
   const lines = [
-    '| workload | trace nodes | instructions | functions | build graph ms | compile ms | µs / trace node | trace / gradient / schedule / codegen / parse ms | first call ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| workload | trace nodes | instructions | functions (loops) | build graph ms | compile ms | µs / trace node | trace / gradient / schedule / codegen / parse ms | first call ms | straight-line compile ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of rs) {
     const c = r.compile;
     const p = c.phases;
     const phases = [p.trace, p.gradient, p.schedule, p.codegen, p.parse].map(fmt).join(' / ');
-    lines.push(`| ${r.label} | ${c.traceNodes.toLocaleString('en-US')} | ${c.instructions.toLocaleString('en-US')} | ${c.chunks} | ${fmt(c.buildMs)} | ${fmt(c.ms)} | ${fmt(c.usPerTraceNode)} | ${phases} | ${fmt(c.firstCallMs)} |`);
+    lines.push(`| ${r.label} | ${c.traceNodes.toLocaleString('en-US')} | ${c.instructions.toLocaleString('en-US')} | ${c.chunks} (${c.loops}) | ${fmt(c.buildMs)} | ${fmt(c.ms)} | ${fmt(c.usPerTraceNode)} | ${phases} | ${fmt(c.firstCallMs)} | ${'compileMs' in r.straight ? fmt(r.straight.compileMs) : '—'} |`);
   }
   return lines;
 }

@@ -29,6 +29,7 @@ export interface CompileFigures {
   gradientNodes: number;
   instructions: number;
   chunks: number;
+  loops: number;
   usPerTraceNode: number;
   /** The first gradient call after compiling: V8 parses and compiles the generated code lazily. */
   firstCallMs: number;
@@ -45,11 +46,16 @@ export interface WorkloadResult {
   compile: CompileFigures;
   hand: Timing;
   compiled: Timing;
+  /**
+   * The same graph compiled with `reroll: false` (straight-line chunks), with its compile ms:
+   * the before/after of rerolling. A reason instead when the default compile made no loops.
+   */
+  straight: (Timing & { compileMs: number }) | { skipped: string };
   eager: EagerResult;
   /** The compiled warm-up rule: its minimum, and whether the cap cut it short of what TurboFan needs. */
   compiledWarm: { minMs: number; capped: boolean };
   /** compiled / hand and eager / hand, from the medians. */
-  ratios: { compiled: number; eager: number | null };
+  ratios: { compiled: number; straight: number | null; eager: number | null };
 }
 
 /**
@@ -75,7 +81,7 @@ function compileFigures(w: Workload, progress: (m: string) => void): { fn: GradF
       buildMs, ms,
       phases: { trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.parse), ...st.ms },
       traceNodes: st.traceNodes, gradientNodes: st.gradientNodes, instructions: st.instructions, chunks: st.chunks,
-      usPerTraceNode: (ms * 1000) / st.traceNodes, firstCallMs,
+      loops: st.loops, usPerTraceNode: (ms * 1000) / st.traceNodes, firstCallMs,
     },
   };
 }
@@ -137,6 +143,28 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
       warm: { minMs: compiledWarm, minCalls: s.warm.minCalls, maxMs: compiledWarm + s.warm.maxMs },
     },
   ];
+  // Straight-line code of the same graph, when rerolling changed anything.
+  let straight: WorkloadResult['straight'] = { skipped: 'no loops: the default compile is straight-line already' };
+  let straightFn: GradFn | null = null;
+  let straightCompileMs = 0;
+  let straightWarm = 0;
+  if (figures.loops > 0) {
+    progress('compiling straight-line (reroll: false)');
+    const b = w.build(x);
+    const t1 = performance.now();
+    straightFn = compileGradientFunction(b.output, b.params, { inputs: b.inputs, cache: false, reroll: false });
+    straightCompileMs = performance.now() - t1;
+    const gStraight = new Float64Array(w.nParams);
+    straightFn.gradient(x, gStraight);
+    checkAgreement(`${w.label} straight-line`, gStraight, gEager, gHand);
+    straightWarm = Math.min(s.warmCapMs, Math.max(s.warm.minMs, compileStats(straightFn)!.instructions * s.warmMsPerInstruction));
+    const sf = straightFn;
+    contenders.push({
+      name: 'straight',
+      run: () => { sf.gradient(x, gStraight); return gStraight[0]; },
+      warm: { minMs: straightWarm, minCalls: s.warm.minCalls, maxMs: straightWarm + s.warm.maxMs },
+    });
+  }
   const eagerWarm: WarmRule = { minMs: s.warm.minMs, minCalls: 3, maxMs: s.warm.maxMs };
   const eagerEstimate = Math.max(eagerWarm.minMs, eagerWarm.minCalls * oneEagerMs) + s.rounds * Math.max(s.roundMs, oneEagerMs);
   const skipEager = eagerEstimate > s.eagerBudgetMs;
@@ -145,15 +173,18 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
   const hand = t.get('hand')!;
   const compiled = t.get('compiled')!;
+  const st = t.get('straight');
+  if (st !== undefined) straight = { ...st, compileMs: straightCompileMs };
   const eager: EagerResult = skipEager
     ? { skipped: `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s`, oneCallMs: oneEagerMs }
     : t.get('eager')!;
   return {
     id: w.id, label: w.label, n: w.n, nParams: w.nParams, f,
-    compile: figures, hand, compiled, eager,
+    compile: figures, hand, compiled, straight, eager,
     compiledWarm: { minMs: compiledWarm, capped: wantWarm > compiledWarm },
     ratios: {
       compiled: compiled.medianUs / hand.medianUs,
+      straight: 'medianUs' in straight ? straight.medianUs / hand.medianUs : null,
       eager: 'medianUs' in eager ? eager.medianUs / hand.medianUs : null,
     },
   };

@@ -4,7 +4,7 @@
  * backward() bit for bit, compiled vs hand-written to 1e-12.
  */
 import { describe, expect, test } from 'vitest';
-import { compileGradientFunction } from '@adjoint/jit';
+import { compileGradientFunction, compileStats } from '@adjoint/jit';
 import { MLP_PARAMS, makeWorkload, mlpPoint, parkMiller, type Workload, type WorkloadId } from '../src/workloads.js';
 
 describe('check values from WORKLOADS.md', () => {
@@ -61,6 +61,19 @@ const sizes: [WorkloadId, number][] = [
 
 describe.each(sizes)('%s n=%i gradients', (id, n) => {
   const w: Workload = makeWorkload(id, n);
+
+  test('rerolled (even at this size) and straight-line code agree bit for bit', () => {
+    const built = w.build(w.x);
+    const rerolled = compileGradientFunction(built.output, built.params, { inputs: built.inputs, cache: false, reroll: true });
+    const straight = compileGradientFunction(built.output, built.params, { inputs: built.inputs, cache: false, reroll: false });
+    expect(compileStats(straight)!.loops).toBe(0);
+    // Every workload but the tiny ones is a traced loop: rerolling must find it.
+    if (n >= 10) expect(compileStats(rerolled)!.loops).toBeGreaterThan(0);
+    const a = rerolled.valueAndGradient(w.x);
+    const b = straight.valueAndGradient(w.x);
+    expect(Object.is(a.value, b.value)).toBe(true);
+    for (let i = 0; i < w.nParams; i++) expect(Object.is(a.gradient[i], b.gradient[i]), `gradient[${i}]`).toBe(true);
+  });
   // A second point, so agreement is not an accident of the benchmark point.
   const x2 = Float64Array.from(w.x, (v, i) => (i < w.nParams ? v * 0.75 + 0.01 * (i % 7) : v));
 

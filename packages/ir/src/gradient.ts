@@ -77,10 +77,13 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
   const finish = (node: number): void => {
     outNode[node] = adj[node] < 0 ? b.constant(0) : b.node(ADD, b.constant(0), adj[node]);
   };
-  const finishing: number[][] = [];
-  for (let p = 0; p < nInputs; p++) {
+  // Params to finish after visiting node i: a linked list in typed arrays (a sparse JS array
+  // indexed by node id falls into dictionary mode at 10^6 nodes).
+  const finishHead = new Int32Array(g.size).fill(-1);
+  const finishNext = new Int32Array(nInputs).fill(-1);
+  for (let p = nInputs - 1; p >= 0; p--) {
     const node = paramNode[p];
-    if (node >= 0 && finalAt[node] >= 0) (finishing[finalAt[node]] ??= []).push(node);
+    if (node >= 0 && finalAt[node] >= 0) { finishNext[p] = finishHead[finalAt[node]]; finishHead[finalAt[node]] = p; }
   }
 
   const adj = new Int32Array(g.size).fill(-1);
@@ -101,8 +104,7 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
       if (term === null || !needs[x]) continue;
       adj[x] = adj[x] < 0 ? term : b.node(ADD, adj[x], term);
     }
-    const done = finishing[i];
-    if (done !== undefined) for (const node of done) finish(node);
+    for (let p = finishHead[i]; p >= 0; p = finishNext[p]) finish(paramNode[p]);
   }
 
   const outputs = [map[f]];
