@@ -172,22 +172,26 @@ export function generateJs(s: Schedule): JsProgram {
   s.intTables.forEach((t, k) => parts.push(`const T${k} = new Int32Array([${t.join(', ')}]);`));
   s.floatTables.forEach((t, k) => parts.push(`const F${k} = new Float64Array([${Array.from(t, jsLiteral).join(', ')}]);`));
   const lines: string[] = [];
+  const f = g.outputs[0];
+  const last = s.units.length - 1;
+  // The last unit returns f when it is straight code that defines it (see schedule.ts).
+  const returnsF = s.chunkOf[f] === last && s.units[last].kind === 'straight';
   s.units.forEach((unit, u) => {
     lines.length = 0;
     lines.push(`function c${u}(x, g, t) {`);
     if (unit.kind === 'straight') straightUnit(unit, u, lines); else loopUnit(unit, lines);
+    if (returnsF && u === last) lines.push(`return ${atom(f, u)};`);
     lines.push('}');
     parts.push(lines.join('\n'));
   });
   // After the last unit: gradients that are leaves, and f.
-  const tail: string[] = s.units.map((_, u) => `c${u}(x, g, t);`);
+  const tail: string[] = s.units.map((_, u) => (returnsF && u === last ? `const f = c${u}(x, g, t);` : `c${u}(x, g, t);`));
   const end = s.units.length;
   for (let k = 1; k < g.outputs.length; k++) {
     const o = g.outputs[k];
     if (s.chunkOf[o] < 0) tail.push(`g[${k - 1}] = ${g.op[o] === INPUT ? `x[${g.a[o]}]` : atom(o, end)};`);
   }
-  const f = g.outputs[0];
-  tail.push(`return ${g.op[f] === INPUT ? `x[${g.a[f]}]` : atom(f, end)};`);
+  tail.push(`return ${returnsF ? 'f' : g.op[f] === INPUT ? `x[${g.a[f]}]` : atom(f, end)};`);
   parts.push(`return function run(x, g) { ${tail.join(' ')} };`);
   return {
     source: parts.join('\n'),

@@ -10,8 +10,9 @@
  * (`t[base + i]` for iteration i). Leaves are not instructions: constants are literals and
  * inputs are reads of the input array.
  *
- * Gradient outputs are written right after their defining instruction; output 0 (the value
- * f) and outputs that are leaves are the caller's to read after the last unit.
+ * Gradient outputs are written right after their defining instruction. Output 0 (the value
+ * f) is returned by the last unit when it is straight code that defines f, and read from
+ * memory after the last unit otherwise; outputs that are leaves are written at the end.
  */
 import { BOOL, CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
@@ -191,7 +192,11 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       }
     }
   });
-  if (g.outputs.length > 0) crossRead(g.outputs[0], nUnits);   // f is read after the last unit
+  // f is returned by the last unit when that unit is straight code defining it (kept live to
+  // the end), else read from memory after the last unit.
+  const f = g.outputs.length > 0 ? g.outputs[0] : -1;
+  if (f >= 0 && chunkOf[f] === nUnits - 1 && drafts[nUnits - 1].kind === 'straight') lastLocal[f] = count;
+  else if (f >= 0) crossRead(f, nUnits);
 
   // Registers of straight units.
   const reg = new Int32Array(n).fill(-1);
@@ -241,7 +246,6 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       let all = false;
       for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
       const shared = pre !== null && j < pre.period;
-      for (let r = 0; shared && r < pre.trips && !all; r++) all = needs(preAt(r, j));
       if (all) {
         const lead = shared ? pre.trips : 0;
         if (shared) { preCol[j] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, j)] = nSpill + r; }
@@ -251,7 +255,18 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
         continue;
       }
       if (needs(at(trips - 1, j))) { last[j] = nSpill; spill[at(trips - 1, j)] = nSpill++; }
-      if (shared && needs(preAt(pre.trips - 1, j))) { preLast[j] = nSpill; spill[preAt(pre.trips - 1, j)] = nSpill++; }
+      if (!shared) continue;
+      // The fused loop keeps no column here: the prologue gets its own, or its last slot.
+      let preAll = false;
+      for (let r = 0; r < pre.trips - 1 && !preAll; r++) preAll = needs(preAt(r, j));
+      if (preAll) {
+        preCol[j] = nSpill;
+        for (let r = 0; r < pre.trips; r++) spill[preAt(r, j)] = nSpill + r;
+        nSpill += pre.trips;
+      } else if (needs(preAt(pre.trips - 1, j))) {
+        preLast[j] = nSpill;
+        spill[preAt(pre.trips - 1, j)] = nSpill++;
+      }
     }
     columns[u] = { col, last };
     if (pre !== null) columns[u - 1] = { col: preCol, last: preLast };
