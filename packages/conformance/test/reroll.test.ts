@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Value, traceValue } from '@adjoint/autograd';
-import { gradientGraph, interpret, scheduleGraph, verifySchedule, type Schedule } from '@adjoint/ir';
+import { GraphBuilder, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
 import { generateJs } from '@adjoint/backend-js';
 import { compositeCases, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
 
@@ -74,6 +74,35 @@ describe('rerolled schedules', () => {
     const g = new Float64Array(n);
     expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
     for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+  });
+
+  test('graphs made with GraphBuilder (hash-consed, simplified) reroll too', () => {
+    // Springs between consecutive 2-D points, points interleaved (x0, y0, x1, y1, ...), each
+    // spring scaled by its own constant stiffness: strided inputs and a constant table.
+    const n = 400;
+    const b = new GraphBuilder();
+    const p = Array.from({ length: 2 * n }, (_, k) => b.input(k, `p${k}`));
+    let energy = -1;
+    for (let i = 0; i + 1 < n; i++) {
+      const dx = b.apply('sub', p[2 * i + 2], p[2 * i]);
+      const dy = b.apply('sub', p[2 * i + 3], p[2 * i + 1]);
+      const d2 = b.apply('add', b.apply('mul', dx, dx), b.apply('mul', dy, dy));
+      const e = b.apply('mul', b.constant(2 + (i % 3) / 4), b.apply('sqrt', d2));
+      energy = energy < 0 ? e : b.apply('add', energy, e);
+    }
+    const g: Graph = gradientGraph(b.finish([energy]), { params: p.map((_, k) => k) });
+    const s = scheduleGraph(g);
+    verifySchedule(s);
+    const loops = s.units.filter((u) => u.kind === 'loop');
+    expect(loops.length).toBeGreaterThan(0);
+    expect(loops.some((u) => u.body.some((ins) => ins.args.some((a) => a.kind === 'input' && a.addr.stride === 2)))).toBe(true);
+    expect(loops.some((u) => u.body.some((ins) => ins.args.some((a) => a.kind === 'consts')))).toBe(true);
+    const point = Array.from({ length: 2 * n }, (_, k) => Math.cos(k * 0.7) * (1 + k / n));
+    const want = interpret(g, point);
+    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+    const grad = new Float64Array(2 * n);
+    expect(Object.is(run(Float64Array.from(point), grad), want[0])).toBe(true);
+    for (let k = 0; k < 2 * n; k++) expect(Object.is(grad[k], want[k + 1]), `gradient ${k}`).toBe(true);
   });
 
   test('the verifier rejects a loop that reads the wrong iteration', () => {
