@@ -11,7 +11,7 @@
  * No user string ever reaches the source: inputs are addressed by index only.
  */
 import {
-  ARITY, BOOL, CONST, INPUT, OP_NAMES, emittedInstructions,
+  ARITY, BOOL, CONST, INPUT, OP_NAMES, OPS_BY_CODE, emittedInstructions,
   type Addr, type ComputeOp, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
 } from '@adjoint/ir';
 import { jsLiteral, jsRender, type JsRender } from './render.js';
@@ -115,7 +115,7 @@ export function generateJs(s: Schedule): JsProgram {
       return name;
     };
     const reg = (j: number): string => (unit.body[j].dtype === BOOL ? bregs : fregs)[unit.body[j].reg];
-    const operand = (a: LoopOperand): string => {
+    const operand = (a: LoopOperand, bool: boolean): string => {
       switch (a.kind) {
         case 'const': return jsLiteral(a.value);
         case 'consts': return `F${a.table}[i]`;
@@ -123,7 +123,11 @@ export function generateJs(s: Schedule): JsProgram {
         case 'local': return reg(a.j);
         case 'carried': return `k${a.c}`;
         case 'outer': return hoist(memRead(a.node));
-        case 'mem': return a.addr.table < 0 && a.addr.stride === 0 ? hoist(`t[${a.addr.base}]`) : `t[${index(a.addr)}]`;
+        case 'mem': {
+          // Booleans live in memory as 1 and 0, as in straight units.
+          const read = a.addr.table < 0 && a.addr.stride === 0 ? hoist(`t[${a.addr.base}]`) : `t[${index(a.addr)}]`;
+          return bool ? `(${read} !== 0)` : read;
+        }
       }
     };
     const body: string[] = [];
@@ -131,8 +135,8 @@ export function generateJs(s: Schedule): JsProgram {
     // An address read twice in an iteration is loaded once: stores to g and t keep V8 from
     // reusing the first load itself (they might alias).
     const uses = new Map<string, number>();
-    const exprs = unit.body.map((ins) => ins.args.map((a) => {
-      const e = operand(a);
+    const exprs = unit.body.map((ins) => ins.args.map((a, k) => {
+      const e = operand(a, OPS_BY_CODE[ins.op].args[k] === 'bool');
       if (e.endsWith(']')) uses.set(e, (uses.get(e) ?? 0) + 1);
       return e;
     }));

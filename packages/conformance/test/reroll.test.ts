@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Value, traceValue } from '@adjoint/autograd';
-import { GraphBuilder, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
+import { BOOL, GraphBuilder, OPS_BY_CODE, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
 import { generateJs } from '@adjoint/backend-js';
 import { compositeCases, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
 
@@ -23,12 +23,15 @@ function features(s: Schedule, seen: Map<string, number>): void {
       if (ins.store >= 0) add('tape column');
       if (ins.storeLast >= 0) add('final value');
       if (ins.outputs.length > 0) add('gradient write');
-      for (const a of ins.args) {
+      ins.args.forEach((a, k) => {
         add(a.kind);
+        if (a.kind === 'mem' && OPS_BY_CODE[ins.op].args[k] === 'bool') add('bool from memory');
+        if (a.kind === 'carried' && u.carried[a.c].dtype === BOOL) add('bool carried');
         if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table >= 0) add(`${a.kind} via table`);
         if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride < 0) add(`${a.kind} reversed`);
         if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride > 1) add(`${a.kind} strided`);
-      }
+      });
+      if (ins.dtype === BOOL && ins.store >= 0) add('bool column');
     }
   }
 }
@@ -45,7 +48,8 @@ describe('rerolled schedules', () => {
       }
     }
     const want = ['loop', 'carried', 'tape column', 'final value', 'gradient write', 'const', 'consts', 'input',
-      'local', 'outer', 'mem', 'input via table', 'mem via table', 'mem reversed', 'input strided'];
+      'local', 'outer', 'mem', 'input via table', 'mem via table', 'mem reversed', 'input strided',
+      'bool from memory', 'bool column'];
     for (const k of want) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
   });
 
