@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Value, traceValue } from '@adjoint/autograd';
-import { BOOL, GraphBuilder, OPS_BY_CODE, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
+import { BOOL, GraphBuilder, OPS_BY_CODE, OP_CODE, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
 import { generateJs } from '@adjoint/backend-js';
 import { compositeCases, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
 
@@ -73,6 +73,29 @@ describe('rerolled schedules', () => {
       && u.body.some((b) => b.args.some((a) => a.kind === 'input' && a.addr.stride === 1)));
     expect(fused, 'a loop with both the terms and the running sum').toBeDefined();
     const point = xs.map((x) => x.data);
+    const want = interpret(grad, point);
+    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+    const g = new Float64Array(n);
+    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
+    for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+  });
+
+  test('a recurrence followed by a longer sum fuses too (re-phased loop, prologue from the sum)', () => {
+    // The IK chain: phi_k = phi_{k-1} + theta_k, then sum cos(phi_k). The angle loop's last copy
+    // lacks its add and the sum has one more copy than the angle loop.
+    const n = 40;
+    const th = Array.from({ length: n }, (_, i) => new Value(0.05 + 0.1 * ((13 * i) % 17) / 17, `t${i}`));
+    const cs: Value[] = [];
+    let phi = th[0];
+    for (let k = 0; k < n; k++) { if (k > 0) phi = phi.add(th[k]); cs.push(phi.cos()); }
+    const { graph } = traceValue(Value.sum(cs).sub(0.6 * n).square(), th);
+    const grad = gradientGraph(graph, { params: th.map((_, k) => k) });
+    const s = scheduleGraph(grad, { reroll: true });
+    verifySchedule(s);
+    // One loop carries both the angle and the running sum of cosines.
+    const fused = s.units.find((u) => u.kind === 'loop' && u.carried.length >= 2 && u.body.some((b) => b.op === OP_CODE.cos));
+    expect(fused, 'a loop carrying the angle and the sum').toBeDefined();
+    const point = th.map((t) => t.data);
     const want = interpret(grad, point);
     const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
     const g = new Float64Array(n);

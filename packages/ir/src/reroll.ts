@@ -35,8 +35,11 @@ export interface Run {
   readonly start: number;
   readonly period: number;
   readonly trips: number;
-  /** Set on the first copies of a loop that fusion left in front of the fused loop that follows. */
-  readonly prologue?: boolean;
+  /**
+   * Set on copies that fusion left in front of the fused loop that follows: where this body
+   * starts within the fused body (0 for A's copies, A's period for B's).
+   */
+  readonly prologue?: number;
 }
 
 /** Addresses over the loop counter i: `base + stride * i`, or `table[i]` when `table >= 0`. */
@@ -304,13 +307,17 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
 }
 
 /**
- * Fuse adjacent runs A then B (B right after A in the code) into one loop whose iteration m
- * runs A's copy m, then B's copy m - d, where d = A.trips - B.trips: legal when B's copy k
- * reads only A's copies up to k + d (A never reads B: it comes first). The first d copies of
- * A stay in front. Fusion reorders the code, which any topological order allows, and gives
- * the planner same-iteration reads instead of tape traffic: a running sum over a loop's
- * results then overlaps with the loop instead of being a separate chain of dependent adds.
- * `code` and `pos` are updated in place; the fused run is verified like any other.
+ * Fuse adjacent runs A then B (B right after A in the code) into one loop whose iterations
+ * run one copy of A, then one copy of B. With d = A.trips - B.trips, B's copy k may read only
+ * A's copies up to k + d (A never reads B: it comes first). The |d| copies left over run in
+ * front as a prologue: A's first d copies when d > 0, B's first -d copies (which then read no
+ * A copy at all) when d < 0. When a partial copy of A's body separates the two (a loop whose
+ * last copy lacks its tail), A is re-phased to end where B starts, if it still verifies.
+ *
+ * Fusion reorders the code, which any topological order allows, and gives the planner
+ * same-iteration reads instead of tape traffic: a running sum over a loop's results then
+ * overlaps with the loop instead of being a separate chain of dependent adds. `code` and
+ * `pos` are updated in place; the fused run is verified like any other.
  */
 export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, runs: readonly Run[],
   options: RerollOptions = {}): Run[] {
@@ -318,7 +325,7 @@ export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
   const out: Run[] = [];
   for (const run of runs) {
     const a = out[out.length - 1];
-    const fused = a === undefined ? null : fusePair(g, code, pos, outCount, a, run, maxPeriod);
+    const fused = a === undefined || a.prologue !== undefined ? null : fusePair(g, code, pos, outCount, a, run, maxPeriod);
     if (fused === null) { out.push(run); continue; }
     out.pop();
     if (fused.prologue !== null) out.push(fused.prologue);
@@ -329,9 +336,17 @@ export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
 
 function fusePair(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, a: Run, b: Run,
   maxPeriod: number): { prologue: Run | null; run: Run } | null {
+  if (a.period + b.period > maxPeriod) return null;
+  const gap = b.start - (a.start + a.period * a.trips);
+  if (gap > 0 && gap < a.period) {
+    const shifted: Run = { start: a.start + gap, period: a.period, trips: a.trips };
+    if (verifyRun(g, code, pos, outCount, shifted.start, shifted.period, shifted.trips) !== a.trips) return null;
+    a = shifted;
+  } else if (gap !== 0) {
+    return null;
+  }
   const aEnd = a.start + a.period * a.trips;
   const d = a.trips - b.trips;
-  if (b.start !== aEnd || d < 0 || a.period + b.period > maxPeriod) return null;
   for (let k = 0; k < b.trips; k++) {
     for (let j = 0; j < b.period; j++) {
       const i = code[b.start + k * b.period + j];
@@ -343,17 +358,24 @@ function fusePair(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Ar
   }
   const end = b.start + b.period * b.trips;
   const before = code.slice(a.start, end);
-  let w = a.start + d * a.period;   // A's first d copies keep their place
-  for (let k = 0; k < b.trips; k++) {
-    const ao = (k + d) * a.period;
+  const bCopy = (k: number): number => a.period * a.trips + k * b.period;   // B's copy k in `before`
+  let w = a.start;
+  if (d > 0) w += d * a.period;   // A's first d copies keep their place
+  for (let k = 0; k < -d; k++) for (let j = 0; j < b.period; j++) code[w++] = before[bCopy(k) + j];
+  const fusedStart = w;
+  const trips = Math.min(a.trips, b.trips);
+  for (let m = 0; m < trips; m++) {
+    const ao = (m + Math.max(d, 0)) * a.period;
     for (let j = 0; j < a.period; j++) code[w++] = before[ao + j];
-    const bo = a.period * a.trips + k * b.period;
+    const bo = bCopy(m + Math.max(-d, 0));
     for (let j = 0; j < b.period; j++) code[w++] = before[bo + j];
   }
   for (let p = a.start; p < end; p++) pos[code[p]] = p;
-  const run: Run = { start: a.start + d * a.period, period: a.period + b.period, trips: b.trips };
+  const run: Run = { start: fusedStart, period: a.period + b.period, trips };
   if (verifyRun(g, code, pos, outCount, run.start, run.period, run.trips) === run.trips) {
-    return { prologue: d > 0 ? { start: a.start, period: a.period, trips: d, prologue: true } : null, run };
+    const prologue: Run | null = d > 0 ? { start: a.start, period: a.period, trips: d, prologue: 0 }
+      : d < 0 ? { start: a.start, period: b.period, trips: -d, prologue: a.period } : null;
+    return { prologue, run };
   }
   code.set(before, a.start);
   for (let p = a.start; p < end; p++) pos[code[p]] = p;

@@ -230,10 +230,12 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   const pairedWithNext = (u: number): boolean => {
     const p = planOf(u);
     const next = planOf(u + 1);
-    return p !== null && p.prologue === true && next !== null && !next.prologue && next.start === p.start + p.period * p.trips;
+    return p !== null && p.prologue !== undefined && next !== null && next.prologue === undefined
+      && next.start === p.start + p.period * p.trips;
   };
   drafts.forEach((d, u) => {
     if (d.kind !== 'loop' || pairedWithNext(u)) return;
+    // Body offset j of the fused loop is offset j - off of its prologue's body.
     const { start, period, trips } = d.plan;
     const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1) : null;
     const col = new Int32Array(period).fill(-1);
@@ -245,10 +247,11 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     for (let j = 0; j < period; j++) {
       let all = false;
       for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
-      const shared = pre !== null && j < pre.period;
+      const pj = pre === null ? -1 : j - pre.prologue!;
+      const shared = pre !== null && pj >= 0 && pj < pre.period;
       if (all) {
         const lead = shared ? pre.trips : 0;
-        if (shared) { preCol[j] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, j)] = nSpill + r; }
+        if (shared) { preCol[pj] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, pj)] = nSpill + r; }
         col[j] = nSpill + lead;
         for (let r = 0; r < trips; r++) spill[at(r, j)] = nSpill + lead + r;
         nSpill += lead + trips;
@@ -258,14 +261,14 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       if (!shared) continue;
       // The fused loop keeps no column here: the prologue gets its own, or its last slot.
       let preAll = false;
-      for (let r = 0; r < pre.trips - 1 && !preAll; r++) preAll = needs(preAt(r, j));
+      for (let r = 0; r < pre.trips - 1 && !preAll; r++) preAll = needs(preAt(r, pj));
       if (preAll) {
-        preCol[j] = nSpill;
-        for (let r = 0; r < pre.trips; r++) spill[preAt(r, j)] = nSpill + r;
+        preCol[pj] = nSpill;
+        for (let r = 0; r < pre.trips; r++) spill[preAt(r, pj)] = nSpill + r;
         nSpill += pre.trips;
-      } else if (needs(preAt(pre.trips - 1, j))) {
-        preLast[j] = nSpill;
-        spill[preAt(pre.trips - 1, j)] = nSpill++;
+      } else if (needs(preAt(pre.trips - 1, pj))) {
+        preLast[pj] = nSpill;
+        spill[preAt(pre.trips - 1, pj)] = nSpill++;
       }
     }
     columns[u] = { col, last };
