@@ -219,8 +219,8 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     }
   });
   // A body value read only after the loop, in its last iteration's copy, gets one slot. A
-  // fusion prologue shares its columns with the fused loop after it (whose body begins with
-  // the same instructions), so readers of the whole column still see one affine range.
+  // fusion prologue shares its columns with the fused loop after it (whose body contains the
+  // prologue's body at offset `prologue`), so readers of the whole column see one affine range.
   const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
   const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0) }));
   const planOf = (u: number): LoopPlan | null => {
@@ -235,7 +235,6 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   };
   drafts.forEach((d, u) => {
     if (d.kind !== 'loop' || pairedWithNext(u)) return;
-    // Body offset j of the fused loop is offset j - off of its prologue's body.
     const { start, period, trips } = d.plan;
     const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1) : null;
     const col = new Int32Array(period).fill(-1);
@@ -247,7 +246,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     for (let j = 0; j < period; j++) {
       let all = false;
       for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
-      const pj = pre === null ? -1 : j - pre.prologue!;
+      const pj = pre === null ? -1 : j - pre.prologue!;   // the same instruction in the prologue's body
       const shared = pre !== null && pj >= 0 && pj < pre.period;
       if (all) {
         const lead = shared ? pre.trips : 0;
