@@ -12,7 +12,7 @@
  */
 import {
   ARITY, BOOL, CONST, INPUT, OP_NAMES, OPS_BY_CODE, emittedInstructions,
-  type Addr, type ComputeOp, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
+  type Addr, type Carried, type ComputeOp, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
 } from '@adjoint/ir';
 import { jsLiteral, jsRender, type JsRender } from './render.js';
 
@@ -38,14 +38,25 @@ function render(op: number, args: readonly string[]): string {
   return ar === 1 ? r(args[0]) : ar === 2 ? r(args[0], args[1]) : r(args[0], args[1], args[2]);
 }
 
-/** The index expression of an address at loop counter `i`. */
-function index(a: Addr): string {
-  if (a.table >= 0) return `T${a.table}[i]`;
-  if (a.stride === 0) return String(a.base);
-  const step = a.stride === 1 ? 'i' : a.stride === -1 ? 'i' : `${Math.abs(a.stride)} * i`;
-  if (a.base === 0 && a.stride > 0) return step;
-  return `${a.base} ${a.stride > 0 ? '+' : '-'} ${step}`;
+/** `base + stride * i + outer * o` as short JS. */
+function affine(base: number, terms: readonly (readonly [number, string])[]): string {
+  let out = base !== 0 ? String(base) : '';
+  for (const [k, v] of terms) {
+    if (k === 0) continue;
+    const term = Math.abs(k) === 1 ? v : `${Math.abs(k)} * ${v}`;
+    out = out === '' ? (k > 0 ? term : `-${term}`) : `${out} ${k > 0 ? '+' : '-'} ${term}`;
+  }
+  return out === '' ? '0' : out;
 }
+
+/** The index expression of an address at loop counter `i` (and enclosing counter `o`). */
+function index(a: Addr, i = 'i', o = 'o'): string {
+  const k = affine(a.base, [[a.stride, i], [a.outer, o]]);
+  return a.table >= 0 ? `T${a.table}[${k}]` : k;
+}
+
+/** True when an address does not change with the loop counter: read it once, before the loop. */
+const invariant = (a: Addr): boolean => a.table < 0 && a.stride === 0;
 
 export function generateJs(s: Schedule): JsProgram {
   const g = s.graph;
@@ -119,13 +130,13 @@ export function generateJs(s: Schedule): JsProgram {
       switch (a.kind) {
         case 'const': return jsLiteral(a.value);
         case 'consts': return `F${a.table}[i]`;
-        case 'input': return a.addr.table < 0 && a.addr.stride === 0 ? hoist(`x[${a.addr.base}]`) : `x[${index(a.addr)}]`;
+        case 'input': return invariant(a.addr) ? hoist(`x[${index(a.addr)}]`) : `x[${index(a.addr)}]`;
         case 'local': return reg(a.j);
         case 'carried': return `k${a.c}`;
         case 'outer': return hoist(memRead(a.node));
         case 'mem': {
           // Booleans live in memory as 1 and 0, as in straight units.
-          const read = a.addr.table < 0 && a.addr.stride === 0 ? hoist(`t[${a.addr.base}]`) : `t[${index(a.addr)}]`;
+          const read = invariant(a.addr) ? hoist(`t[${index(a.addr)}]`) : `t[${index(a.addr)}]`;
           return bool ? `(${read} !== 0)` : read;
         }
       }
@@ -156,7 +167,7 @@ export function generateJs(s: Schedule): JsProgram {
       let line = `${r} = ${render(ins.op, args)};`;
       const bool = ins.dtype === BOOL;
       const stored = bool ? `${r} ? 1 : 0` : r;
-      if (ins.store >= 0) line += ` t[${ins.store} + i] = ${stored};`;
+      if (ins.store !== null) line += ` t[${index(ins.store)}] = ${stored};`;
       // A final value is in its carried variable after the loop; otherwise store every time.
       const c = ins.storeLast >= 0 ? unit.carried.findIndex((v) => v.j === j) : -1;
       if (ins.storeLast >= 0 && c < 0) line += ` t[${ins.storeLast}] = ${stored};`;
@@ -165,7 +176,8 @@ export function generateJs(s: Schedule): JsProgram {
       body.push('  ' + line);
     });
     if (unit.carried.length > 0) body.push('  ' + unit.carried.map((c, k) => `k${k} = ${reg(c.j)};`).join(' '));
-    if (unit.carried.length > 0) lines.push('let ' + unit.carried.map((c, k) => `k${k} = ${memRead(c.init)}`).join(', ') + ';');
+    const initRead = (c: Carried): string => (c.dtype === BOOL ? `(t[${index(c.init)}] !== 0)` : `t[${index(c.init)}]`);
+    if (unit.carried.length > 0) lines.push('let ' + unit.carried.map((c, k) => `k${k} = ${initRead(c)}`).join(', ') + ';');
     if (hoisted.length > 0) lines.push('const ' + hoisted.join(', ') + ';');
     lines.push(...registers(unit));
     lines.push(`for (let i = 0; i < ${unit.trips}; i++) {`, ...body, '}', ...after);

@@ -20,7 +20,7 @@ function features(s: Schedule, seen: Map<string, number>): void {
     add('loop');
     if (u.carried.length > 0) add('carried');
     for (const ins of u.body) {
-      if (ins.store >= 0) add('tape column');
+      if (ins.store !== null) add('tape column');
       if (ins.storeLast >= 0) add('final value');
       if (ins.outputs.length > 0) add('gradient write');
       ins.args.forEach((a, k) => {
@@ -31,7 +31,7 @@ function features(s: Schedule, seen: Map<string, number>): void {
         if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride < 0) add(`${a.kind} reversed`);
         if ((a.kind === 'input' || a.kind === 'mem') && a.addr.table < 0 && a.addr.stride > 1) add(`${a.kind} strided`);
       });
-      if (ins.dtype === BOOL && ins.store >= 0) add('bool column');
+      if (ins.dtype === BOOL && ins.store !== null) add('bool column');
     }
   }
 }

@@ -17,5 +17,5 @@ export {
   type Carried, type Addr,
 } from './schedule.js';
 export { verifySchedule } from './verify-schedule.js';
-export { findRuns, verifyRun, instructionTokens, type Run, type RerollOptions } from './reroll.js';
+export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOptions } from './reroll.js';
 export { hashGraph, graphsEqual, checksum } from './hash.js';

@@ -42,11 +42,22 @@ export interface Run {
   readonly prologue?: number;
 }
 
-/** Addresses over the loop counter i: `base + stride * i`, or `table[i]` when `table >= 0`. */
+/**
+ * An address in a loop with counter i (and, for a loop nested in another, the enclosing
+ * loop's counter o): `base + stride * i + outer * o`, or that entry of index table `table`
+ * when `table >= 0`.
+ */
 export interface Addr {
   readonly base: number;
   readonly stride: number;
+  readonly outer: number;
   readonly table: number;
+}
+
+/** The address an `Addr` names at counters (i, o), given the index tables. */
+export function addrAt(a: Addr, i: number, o: number, tables: readonly Int32Array[]): number {
+  const k = a.base + a.stride * i + a.outer * o;
+  return a.table >= 0 ? tables[a.table][k] : k;
 }
 
 /** How a loop body instruction reads one operand. */
@@ -248,9 +259,9 @@ export function addrOf(seq: ArrayLike<number>, tables: Int32Array[]): Addr {
   const stride = n > 1 ? seq[1] - seq[0] : 0;
   let affine = true;
   for (let r = 2; r < n && affine; r++) affine = seq[r] - seq[r - 1] === stride;
-  if (affine) return { base: seq[0], stride, table: -1 };
+  if (affine) return { base: seq[0], stride, outer: 0, table: -1 };
   tables.push(Int32Array.from(seq));
-  return { base: 0, stride: 0, table: tables.length - 1 };
+  return { base: 0, stride: 1, outer: 0, table: tables.length - 1 };
 }
 
 const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));

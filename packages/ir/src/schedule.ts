@@ -59,8 +59,8 @@ export interface LoopInstr {
   readonly dtype: number;
   readonly reg: number;
   readonly args: readonly LoopOperand[];
-  /** Tape column (`t[store + i]`) when a later unit or iteration reads this value, else -1. */
-  readonly store: number;
+  /** Where each iteration stores this value (a tape column) when a later unit or iteration reads it. */
+  readonly store: Addr | null;
   /** Slot that gets the last iteration's value when only code after the loop reads it, else -1. */
   readonly storeLast: number;
   /** Gradient slots written with this value: `g[addr]`. */
@@ -70,8 +70,8 @@ export interface LoopInstr {
 export interface Carried {
   /** Body instruction whose value the next iteration reads. */
   readonly j: number;
-  /** The node read in the first iteration, defined before the loop (so in memory). */
-  readonly init: number;
+  /** Where the first iteration's value is read from: a node defined before the loop, in memory. */
+  readonly init: Addr;
   readonly dtype: number;
 }
 
@@ -321,7 +321,7 @@ function finishLoop(g: Graph, plan: LoopPlan, column: Int32Array, last: Int32Arr
         let c = carriedKey.get(key);
         if (c === undefined) {
           c = carried.length;
-          carried.push({ j: a.j, init: a.init, dtype: g.dtype[a.init] });
+          carried.push({ j: a.j, init: { base: spill[a.init], stride: 0, outer: 0, table: -1 }, dtype: g.dtype[a.init] });
           carriedKey.set(key, c);
           lastRead[a.j] = P;   // copied into its carried variable at the end of the body
         }
@@ -347,7 +347,8 @@ function finishLoop(g: Graph, plan: LoopPlan, column: Int32Array, last: Int32Arr
     if (lastRead[j] < 0) free[cls].push(reg[j]);
   }
   const body = plan.body.map((ins, j): LoopInstr => ({
-    op: g.op[ins.node], dtype: g.dtype[ins.node], reg: reg[j], args: args[j], store: column[j], storeLast: last[j], outputs: ins.outputs,
+    op: g.op[ins.node], dtype: g.dtype[ins.node], reg: reg[j], args: args[j],
+    store: column[j] >= 0 ? { base: column[j], stride: 1, outer: 0, table: -1 } : null, storeLast: last[j], outputs: ins.outputs,
   }));
   return { kind: 'loop', start: plan.start, period: P, trips: plan.trips, body, carried, fregs: used[0], bregs: used[1] };
 }

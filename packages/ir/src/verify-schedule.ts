@@ -9,7 +9,8 @@
 import { AdjointError } from './errors.js';
 import { BOOL, CONST, INPUT, argArray } from './graph.js';
 import { ARITY } from './ops.js';
-import type { Addr, LoopUnit, Schedule } from './schedule.js';
+import { addrAt, type Addr } from './reroll.js';
+import type { LoopUnit, Schedule } from './schedule.js';
 
 function fail(message: string): never {
   throw new AdjointError('bad-schedule', message);
@@ -20,7 +21,7 @@ const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.i
 export function verifySchedule(s: Schedule): void {
   const g = s.graph;
   const mem = new Int32Array(s.nSpill).fill(-1);
-  const at = (a: Addr, r: number): number => (a.table >= 0 ? s.intTables[a.table][r] : a.base + a.stride * r);
+  const at = (a: Addr, r: number): number => addrAt(a, r, 0, s.intTables);
   const load = (slot: number, x: number, what: string): void => {
     if (!(slot >= 0 && slot < s.nSpill) || mem[slot] !== x) fail(`${what} reads %${x} from t[${slot}], which holds %${slot >= 0 ? mem[slot] : '-'}`);
   };
@@ -76,7 +77,8 @@ function verifyLoop(s: Schedule, unit: LoopUnit, u: number, mem: Int32Array, reg
   const g = s.graph;
   const { start, period, trips, body } = unit;
   if (body.length !== period) fail(`loop unit ${u} has ${body.length} body instructions for period ${period}`);
-  const carried = unit.carried.map((c) => { load(s.spill[c.init], c.init, `carried ${c.j} of unit ${u}`); return c.init; });
+  // Carried variables start as whatever their init address holds; the first read checks it.
+  const carried = unit.carried.map((c) => mem[at(c.init, 0)]);
   for (let r = 0; r < trips; r++) {
     for (let j = 0; j < period; j++) {
       const i = s.code[start + r * period + j];
@@ -97,7 +99,7 @@ function verifyLoop(s: Schedule, unit: LoopUnit, u: number, mem: Int32Array, reg
       const c = ins.dtype === BOOL ? 1 : 0;
       if (!(ins.reg >= 0 && ins.reg < regs[c].length)) fail(`${where} has register ${ins.reg} outside the loop's ${regs[c].length}`);
       regs[c][ins.reg] = i;
-      if (ins.store >= 0) mem[ins.store + r] = i;
+      if (ins.store !== null) mem[at(ins.store, r)] = i;
       if (ins.storeLast >= 0) mem[ins.storeLast] = i;
       const outs = s.outputsOf.get(i) ?? [];
       if (outs.length !== ins.outputs.length) fail(`${where} writes ${ins.outputs.length} gradients, expected ${outs.length}`);
