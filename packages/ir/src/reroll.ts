@@ -98,9 +98,9 @@ const NEAR = 16;
 const mix = (h: number, v: number): number => Math.imul((h ^ v) + 0x7f4a7c15, 0x9e3779b1) ^ (h >>> 15);
 
 /** One token per code position; equal tokens are necessary for two instructions to correspond. */
-export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array): Int32Array {
-  const tok = new Int32Array(code.length);
-  for (let p = 0; p < code.length; p++) {
+export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array, lo = 0, hi = code.length): Int32Array {
+  const tok = new Int32Array(hi - lo);
+  for (let p = lo; p < hi; p++) {
     const i = code[p];
     const op = g.op[i];
     let h = mix(op, g.dtype[i]);
@@ -114,19 +114,20 @@ export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array): 
         h = mix(h, 3 + xo * 64 + (d <= NEAR ? d : 0));
       }
     }
-    tok[p] = h;
+    tok[p - lo] = h;
   }
   return tok;
 }
 
 /** The distances between equal tokens in [lo, hi) that account for the most code, best first. */
-function candidatePeriods(tok: Int32Array, lo: number, hi: number, maxPeriod: number): number[] {
+function candidatePeriods(cx: Context, lo: number, hi: number): number[] {
   const last = new Map<number, number>();
   const count = new Map<number, number>();
   for (let p = lo; p < hi; p++) {
-    const q = last.get(tok[p]);
-    if (q !== undefined && p - q <= maxPeriod) count.set(p - q, (count.get(p - q) ?? 0) + 1);
-    last.set(tok[p], p);
+    const t = cx.tok[p - cx.lo];
+    const q = last.get(t);
+    if (q !== undefined && p - q <= cx.maxPeriod) count.set(p - q, (count.get(p - q) ?? 0) + 1);
+    last.set(t, p);
   }
   return [...count].filter(([, c]) => c > 1).sort((a, b) => b[0] * b[1] - a[0] * a[1] || a[0] - b[0])
     .slice(0, CANDIDATES).map(([d]) => d);
@@ -136,6 +137,8 @@ interface Context {
   readonly g: Graph;
   readonly code: Int32Array;
   readonly pos: Int32Array;
+  /** Token and taken flag of code position p are at index p - lo. */
+  readonly lo: number;
   readonly tok: Int32Array;
   readonly outCount: Uint8Array;
   readonly taken: Uint8Array;
@@ -181,10 +184,11 @@ export function verifyRun(g: Graph, code: Int32Array, pos: Int32Array, outCount:
 function takeStretch(cx: Context, from: number, to: number, period: number): void {
   // The longest free piece of [from, to).
   let bestLo = 0, bestHi = 0;
+  const taken = (p: number): boolean => cx.taken[p - cx.lo] === 1;
   for (let p = from; p < to;) {
-    if (cx.taken[p]) { p++; continue; }
+    if (taken(p)) { p++; continue; }
     let e = p;
-    while (e < to && !cx.taken[e]) e++;
+    while (e < to && !taken(e)) e++;
     if (e - p > bestHi - bestLo) { bestLo = p; bestHi = e; }
     p = e;
   }
@@ -192,10 +196,10 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
   // Tokens include near operand distances, so a first copy that reads from farther away (a
   // sum's first add reads two terms, later ones the previous sum) is not proposed; extend
   // backwards over free code while the copies still verify.
-  while (s - period >= 0 && !cx.taken[s - period] && !cx.taken[s - 1]
+  while (s - period >= cx.lo && !taken(s - period) && !taken(s - 1)
     && verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s - period, period, 2) === 2) {
     let free = true;
-    for (let p = s - period; p < s && free; p++) free = !cx.taken[p];
+    for (let p = s - period; p < s && free; p++) free = !taken(p);
     if (!free) break;
     s -= period;
   }
@@ -204,7 +208,7 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
     const trips = verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
     if (trips >= cx.minTrips && trips * period >= cx.minCover) {
       cx.runs.push({ start: s, period, trips });
-      cx.taken.fill(1, s, s + trips * period);
+      cx.taken.fill(1, s - cx.lo, s - cx.lo + trips * period);
       s += trips * period;
     } else {
       s += period * Math.max(1, trips);   // the copy that broke may start a later run
@@ -214,11 +218,13 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
 
 function searchRegion(cx: Context, lo: number, hi: number, depth: number): void {
   const stretches: Run[] = [];
-  for (const d of candidatePeriods(cx.tok, lo, hi, cx.maxPeriod)) {
+  const tok = cx.tok;
+  const o = cx.lo;
+  for (const d of candidatePeriods(cx, lo, hi)) {
     for (let p = lo; p + d < hi;) {
-      if (cx.tok[p] !== cx.tok[p + d]) { p++; continue; }
+      if (tok[p - o] !== tok[p + d - o]) { p++; continue; }
       let e = p;
-      while (e + d < hi && cx.tok[e] === cx.tok[e + d]) e++;
+      while (e + d < hi && tok[e - o] === tok[e + d - o]) e++;
       const trips = Math.floor((e + d - p) / d);
       if (trips >= cx.minTrips && trips * d >= cx.minCover) stretches.push({ start: p, period: d, trips });
       p = e + 1;
@@ -230,26 +236,27 @@ function searchRegion(cx: Context, lo: number, hi: number, depth: number): void 
   if (depth === 0) return;
   // Gaps get their own candidates: a small loop's period may not rank globally.
   for (let p = lo; p < hi;) {
-    if (cx.taken[p]) { p++; continue; }
+    if (cx.taken[p - o]) { p++; continue; }
     let e = p;
-    while (e < hi && !cx.taken[e]) e++;
+    while (e < hi && !cx.taken[e - o]) e++;
     if (e - p >= cx.minCover * 2 && (p > lo || e < hi)) searchRegion(cx, p, e, depth - 1);
     p = e;
   }
 }
 
-/** The confirmed runs of the stream, in code order and disjoint. */
-export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, options: RerollOptions = {}): Run[] {
+/** The confirmed runs of code[lo .. hi), in code order and disjoint. */
+export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, options: RerollOptions = {},
+  lo = 0, hi = code.length): Run[] {
   const cx: Context = {
-    g, code, pos, outCount,
-    tok: instructionTokens(g, code, pos),
-    taken: new Uint8Array(code.length),
+    g, code, pos, outCount, lo,
+    tok: instructionTokens(g, code, pos, lo, hi),
+    taken: new Uint8Array(hi - lo),
     minTrips: Math.max(2, options.minTrips ?? DEFAULT_MIN_TRIPS),
     minCover: Math.max(1, options.minCover ?? DEFAULT_MIN_COVER),
     maxPeriod: Math.max(1, options.maxPeriod ?? 1800),
     runs: [],
   };
-  searchRegion(cx, 0, code.length, 2);
+  searchRegion(cx, lo, hi, 2);
   return cx.runs.sort((a, b) => a.start - b.start);
 }
 
