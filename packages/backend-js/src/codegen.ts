@@ -12,7 +12,7 @@
  */
 import {
   ARITY, BOOL, CONST, INPUT, OP_NAMES, OPS_BY_CODE, emittedInstructions,
-  type Addr, type Carried, type ComputeOp, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
+  type Addr, type Carried, type ComputeOp, type InnerLoop, type LoopInstr, type LoopOperand, type LoopUnit, type Schedule, type StraightUnit,
 } from '@adjoint/ir';
 import { jsLiteral, jsRender, type JsRender } from './render.js';
 
@@ -69,7 +69,7 @@ export function generateJs(s: Schedule): JsProgram {
   const fregs = Array.from({ length: maxRegs }, (_, k) => `r${k}`);
   const bregs = Array.from({ length: maxRegs }, (_, k) => `b${k}`);
   const memRead = (x: number): string => (g.dtype[x] === BOOL ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]]);
-  const registers = (u: StraightUnit | LoopUnit): string[] => [
+  const registers = (u: StraightUnit): string[] => [
     ...(u.fregs > 0 ? ['let ' + fregs.slice(0, u.fregs).join(' = 0, ') + ' = 0;'] : []),
     ...(u.bregs > 0 ? ['let ' + bregs.slice(0, u.bregs).join(' = false, ') + ' = false;'] : []),
   ];
@@ -112,31 +112,43 @@ export function generateJs(s: Schedule): JsProgram {
     else lines.splice(declLine, 1);
   };
 
-  const loopUnit = (unit: LoopUnit, lines: string[]): void => {
+  /**
+   * A loop: `unit` at depth 0 (counter i) or an inner loop at depth 1 (counter q, inside the
+   * outer body, which still sees i). Each depth has its own names, so an inner loop never
+   * touches the outer body's registers.
+   */
+  const NAMES = [
+    { i: 'i', o: 'o', f: 'r', b: 'b', k: 'k', h: 'o', v: 'v' },
+    { i: 'q', o: 'i', f: 's', b: 'y', k: 'm', h: 'p', v: 'w' },
+  ] as const;
+  const renderLoop = (loop: LoopUnit | InnerLoop, depth: 0 | 1, lines: string[], indent: string): void => {
+    const nm = NAMES[depth];
+    const at = (a: Addr): string => index(a, nm.i, nm.o);
     const hoisted: string[] = [];
     const hoistedName = new Map<string, string>();
     // Values that are the same in every iteration are read once, before the loop.
     const hoist = (expr: string): string => {
       let name = hoistedName.get(expr);
       if (name === undefined) {
-        name = `o${hoistedName.size}`;
+        name = `${nm.h}${hoistedName.size}`;
         hoistedName.set(expr, name);
         hoisted.push(`${name} = ${expr}`);
       }
       return name;
     };
-    const reg = (j: number): string => (unit.body[j].dtype === BOOL ? bregs : fregs)[unit.body[j].reg];
+    const regName = (ins: LoopInstr): string => `${ins.dtype === BOOL ? nm.b : nm.f}${ins.reg}`;
+    const reg = (j: number): string => regName(loop.body[j]);
     const operand = (a: LoopOperand, bool: boolean): string => {
       switch (a.kind) {
         case 'const': return jsLiteral(a.value);
-        case 'consts': return `F${a.table}[i]`;
-        case 'input': return invariant(a.addr) ? hoist(`x[${index(a.addr)}]`) : `x[${index(a.addr)}]`;
+        case 'consts': return `F${a.table}[${at(a.index)}]`;
+        case 'input': return invariant(a.addr) ? hoist(`x[${at(a.addr)}]`) : `x[${at(a.addr)}]`;
         case 'local': return reg(a.j);
-        case 'carried': return `k${a.c}`;
+        case 'carried': return `${nm.k}${a.c}`;
         case 'outer': return hoist(memRead(a.node));
         case 'mem': {
           // Booleans live in memory as 1 and 0, as in straight units.
-          const read = invariant(a.addr) ? hoist(`t[${index(a.addr)}]`) : `t[${index(a.addr)}]`;
+          const read = invariant(a.addr) ? hoist(`t[${at(a.addr)}]`) : `t[${at(a.addr)}]`;
           return bool ? `(${read} !== 0)` : read;
         }
       }
@@ -146,41 +158,57 @@ export function generateJs(s: Schedule): JsProgram {
     // An address read twice in an iteration is loaded once: stores to g and t keep V8 from
     // reusing the first load itself (they might alias).
     const uses = new Map<string, number>();
-    const exprs = unit.body.map((ins) => ins.args.map((a, k) => {
+    const exprs = loop.body.map((ins) => ins.args.map((a, k) => {
       const e = operand(a, OPS_BY_CODE[ins.op].args[k] === 'bool');
       if (e.endsWith(']')) uses.set(e, (uses.get(e) ?? 0) + 1);
       return e;
     }));
     const loaded = new Map<string, string>();
-    unit.body.forEach((ins, j) => {
+    const inner = 'inner' in loop ? loop.inner : [];
+    const innerBefore = (j: number): void => {
+      for (const il of inner) {
+        if (il.before !== j) continue;
+        body.push(`${indent}  {`);   // its own block: every inner loop declares the same names
+        renderLoop(il, 1, body, indent + '    ');
+        body.push(`${indent}  }`);
+      }
+    };
+    loop.body.forEach((ins, j) => {
+      innerBefore(j);
       const r = reg(j);
       const args = exprs[j].map((e) => {
         if ((uses.get(e) ?? 0) < 2) return e;
         let name = loaded.get(e);
         if (name === undefined) {
-          name = `v${loaded.size}`;
+          name = `${nm.v}${loaded.size}`;
           loaded.set(e, name);
-          body.push(`  const ${name} = ${e};`);
+          body.push(`${indent}  const ${name} = ${e};`);
         }
         return name;
       });
       let line = `${r} = ${render(ins.op, args)};`;
       const bool = ins.dtype === BOOL;
       const stored = bool ? `${r} ? 1 : 0` : r;
-      if (ins.store !== null) line += ` t[${index(ins.store)}] = ${stored};`;
+      if (ins.store !== null) line += ` t[${at(ins.store)}] = ${stored};`;
       // A final value is in its carried variable after the loop; otherwise store every time.
-      const c = ins.storeLast >= 0 ? unit.carried.findIndex((v) => v.j === j) : -1;
+      const c = ins.storeLast >= 0 ? loop.carried.findIndex((v) => v.j === j) : -1;
       if (ins.storeLast >= 0 && c < 0) line += ` t[${ins.storeLast}] = ${stored};`;
-      if (c >= 0) after.push(`t[${ins.storeLast}] = ${bool ? `k${c} ? 1 : 0` : `k${c}`};`);
-      for (const o of ins.outputs) line += ` g[${index(o)}] = ${r};`;
-      body.push('  ' + line);
+      if (c >= 0) after.push(`${indent}t[${ins.storeLast}] = ${bool ? `${nm.k}${c} ? 1 : 0` : `${nm.k}${c}`};`);
+      for (const o of ins.outputs) line += ` g[${at(o)}] = ${r};`;
+      body.push(`${indent}  ${line}`);
     });
-    if (unit.carried.length > 0) body.push('  ' + unit.carried.map((c, k) => `k${k} = ${reg(c.j)};`).join(' '));
-    const initRead = (c: Carried): string => (c.dtype === BOOL ? `(t[${index(c.init)}] !== 0)` : `t[${index(c.init)}]`);
-    if (unit.carried.length > 0) lines.push('let ' + unit.carried.map((c, k) => `k${k} = ${initRead(c)}`).join(', ') + ';');
-    if (hoisted.length > 0) lines.push('const ' + hoisted.join(', ') + ';');
-    lines.push(...registers(unit));
-    lines.push(`for (let i = 0; i < ${unit.trips}; i++) {`, ...body, '}', ...after);
+    innerBefore(loop.body.length);
+    if (loop.carried.length > 0) body.push(`${indent}  ` + loop.carried.map((c, k) => `${nm.k}${k} = ${reg(c.j)};`).join(' '));
+    // The first iteration's value: the init address at counter 0.
+    const initRead = (c: Carried): string => {
+      const read = `t[${at({ ...c.init, stride: 0 })}]`;
+      return c.dtype === BOOL ? `(${read} !== 0)` : read;
+    };
+    if (loop.carried.length > 0) lines.push(`${indent}let ` + loop.carried.map((c, k) => `${nm.k}${k} = ${initRead(c)}`).join(', ') + ';');
+    if (hoisted.length > 0) lines.push(`${indent}const ` + hoisted.join(', ') + ';');
+    if (loop.fregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.fregs }, (_, k) => `${nm.f}${k} = 0`).join(', ') + ';');
+    if (loop.bregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.bregs }, (_, k) => `${nm.b}${k} = false`).join(', ') + ';');
+    lines.push(`${indent}for (let ${nm.i} = 0; ${nm.i} < ${loop.trips}; ${nm.i}++) {`, ...body, `${indent}}`, ...after);
   };
 
   // Each unit is joined on its own, so its line strings die young instead of piling up.
@@ -195,7 +223,7 @@ export function generateJs(s: Schedule): JsProgram {
   s.units.forEach((unit, u) => {
     lines.length = 0;
     lines.push(`function c${u}(x, g, t) {`);
-    if (unit.kind === 'straight') straightUnit(unit, u, lines); else loopUnit(unit, lines);
+    if (unit.kind === 'straight') straightUnit(unit, u, lines); else renderLoop(unit, 0, lines, '');
     if (returnsF && u === last) lines.push(`return ${atom(f, u)};`);
     lines.push('}');
     parts.push(lines.join('\n'));

@@ -33,6 +33,18 @@ function features(s: Schedule, seen: Map<string, number>): void {
       });
       if (ins.dtype === BOOL && ins.store !== null) add('bool column');
     }
+    for (const il of u.inner) {
+      add('inner loop');
+      if (il.carried.length > 0) add('inner carried');
+      for (const ins of il.body) {
+        if (ins.store !== null) add('inner column');
+        if (ins.outputs.length > 0) add('inner gradient write');
+        for (const a of ins.args) {
+          if (a.kind === 'mem') add(a.addr.table >= 0 ? 'inner mem via table' : 'inner mem affine');
+          if (a.kind === 'input' && a.addr.outer !== 0) add('inner input over both counters');
+        }
+      }
+    }
   }
 }
 
@@ -49,7 +61,8 @@ describe('rerolled schedules', () => {
     }
     const want = ['loop', 'carried', 'tape column', 'final value', 'gradient write', 'const', 'consts', 'input',
       'local', 'outer', 'mem', 'input via table', 'mem via table', 'mem reversed', 'input strided',
-      'bool from memory', 'bool column'];
+      'bool from memory', 'bool column', 'inner loop', 'inner carried', 'inner column',
+      'inner mem via table', 'inner mem affine', 'inner input over both counters'];
     for (const k of want) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
   });
 
@@ -101,6 +114,37 @@ describe('rerolled schedules', () => {
     const g = new Float64Array(n);
     expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
     for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+  });
+
+  test('a 2-D grid (rows x columns) becomes loops nested two deep, gradients written from the inner loops', () => {
+    const rows = 12;
+    const cols = 20;
+    const xs = Array.from({ length: rows * cols }, (_, k) => new Value(Math.sin(0.37 * k), `x${k}`));
+    const rowSums: Value[] = [];
+    for (let r = 0; r < rows; r++) {
+      const terms: Value[] = [];
+      for (let c = 0; c + 1 < cols; c++) {
+        const a = xs[r * cols + c];
+        const b = xs[r * cols + c + 1];
+        terms.push(b.sub(a.square()).square().mul(100).add(new Value(1).sub(a).square()));
+      }
+      rowSums.push(Value.sum(terms).tanh());
+    }
+    const { graph } = traceValue(Value.sum(rowSums), xs);
+    const grad = gradientGraph(graph, { params: xs.map((_, k) => k) });
+    const s = scheduleGraph(grad, { reroll: true });
+    verifySchedule(s);
+    const seen = new Map<string, number>();
+    features(s, seen);
+    for (const k of ['inner loop', 'inner carried', 'inner gradient write', 'inner input over both counters']) {
+      expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
+    }
+    const point = xs.map((x) => x.data);
+    const want = interpret(grad, point);
+    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+    const g = new Float64Array(rows * cols);
+    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
+    for (let k = 0; k < rows * cols; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
   });
 
   test('graphs made with GraphBuilder (hash-consed, simplified) reroll too', () => {

@@ -14,7 +14,7 @@ export { gradientGraph, type GradientOptions } from './gradient.js';
 export {
   scheduleGraph, chunkCount, emittedInstructions, DEFAULT_CHUNK_SIZE,
   type Schedule, type ScheduleOptions, type Unit, type StraightUnit, type LoopUnit, type LoopInstr, type LoopOperand,
-  type Carried, type Addr,
+  type Carried, type Addr, type InnerLoop,
 } from './schedule.js';
 export { verifySchedule } from './verify-schedule.js';
 export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOptions } from './reroll.js';

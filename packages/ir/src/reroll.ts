@@ -20,6 +20,7 @@
  */
 import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
+import type { InnerPlan } from './nest.js';
 
 export interface RerollOptions {
   /** Fewest copies worth a loop. Default 4. */
@@ -63,8 +64,8 @@ export function addrAt(a: Addr, i: number, o: number, tables: readonly Int32Arra
 /** How a loop body instruction reads one operand. */
 export type PlanOperand =
   | { readonly kind: 'const'; readonly value: number }
-  /** A different constant per iteration: `floatTables[table][i]`. */
-  | { readonly kind: 'consts'; readonly table: number }
+  /** A different constant per iteration: `floatTables[table][index]`. */
+  | { readonly kind: 'consts'; readonly table: number; readonly index: Addr }
   /** `x[addr]`. */
   | { readonly kind: 'input'; readonly addr: Addr }
   /** The value of body instruction `j` in this iteration. */
@@ -77,6 +78,8 @@ export type PlanOperand =
   | { readonly kind: 'gather'; readonly nodes: Int32Array };
 
 export interface PlanInstr {
+  /** Offset of the instruction within one copy of the body. */
+  readonly at: number;
   /** The instruction of the first iteration (op and dtype are the body's). */
   readonly node: number;
   readonly args: readonly PlanOperand[];
@@ -85,7 +88,10 @@ export interface PlanInstr {
 }
 
 export interface LoopPlan extends Run {
+  /** The body's instructions outside inner loops, in order. */
   readonly body: readonly PlanInstr[];
+  /** Loops inside the body (nest.ts), in order. */
+  readonly inner?: readonly InnerPlan[];
 }
 
 export const DEFAULT_MIN_TRIPS = 4;
@@ -292,7 +298,10 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
         let same = true;
         for (let r = 1; r < trips && same; r++) same = sameBits(seq[r], seq[0]);
         if (same) args.push({ kind: 'const', value: seq[0] });
-        else { floatTables.push(Float64Array.from(seq)); args.push({ kind: 'consts', table: floatTables.length - 1 }); }
+        else {
+          floatTables.push(Float64Array.from(seq));
+          args.push({ kind: 'consts', table: floatTables.length - 1, index: { base: 0, stride: 1, outer: 0, table: -1 } });
+        }
         continue;
       }
       if (g.op[xt] === INPUT) {
@@ -319,7 +328,7 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
       for (let r = 0; r < trips; r++) seq[r] = outputsOf.get(at(r, j))![m] - 1;
       outputs.push(addrOf(seq, intTables));
     }
-    body.push({ node: t, args, outputs });
+    body.push({ at: j, node: t, args, outputs });
   }
   return { ...run, body };
 }

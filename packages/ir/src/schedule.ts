@@ -16,9 +16,12 @@
  */
 import { BOOL, CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
-import { findRuns, fuseRuns, planLoop, addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
+import { finishLoop, type LoopUnit } from './loops.js';
+import { nestLoop } from './nest.js';
+import { findRuns, fuseRuns, planLoop, type LoopPlan, type Run } from './reroll.js';
 
 export type { Addr } from './reroll.js';
+export type { LoopOperand, LoopInstr, Carried, InnerLoop, LoopUnit } from './loops.js';
 
 export interface ScheduleOptions {
   /** Most instructions per straight unit. Keep functions under V8's optimization limit (~2,000 statements). */
@@ -42,47 +45,6 @@ export interface StraightUnit {
   readonly start: number;
   readonly end: number;
   /** Float and bool registers it needs. */
-  readonly fregs: number;
-  readonly bregs: number;
-}
-
-/** How a loop body instruction reads an operand, once the schedule has placed every value. */
-export type LoopOperand =
-  | Exclude<PlanOperand, { kind: 'gather' } | { kind: 'carried' }>
-  /** Carried variable `c` of the loop. */
-  | { readonly kind: 'carried'; readonly c: number }
-  /** `t[addr]`. */
-  | { readonly kind: 'mem'; readonly addr: Addr };
-
-export interface LoopInstr {
-  readonly op: number;
-  readonly dtype: number;
-  readonly reg: number;
-  readonly args: readonly LoopOperand[];
-  /** Where each iteration stores this value (a tape column) when a later unit or iteration reads it. */
-  readonly store: Addr | null;
-  /** Slot that gets the last iteration's value when only code after the loop reads it, else -1. */
-  readonly storeLast: number;
-  /** Gradient slots written with this value: `g[addr]`. */
-  readonly outputs: readonly Addr[];
-}
-
-export interface Carried {
-  /** Body instruction whose value the next iteration reads. */
-  readonly j: number;
-  /** Where the first iteration's value is read from: a node defined before the loop, in memory. */
-  readonly init: Addr;
-  readonly dtype: number;
-}
-
-export interface LoopUnit {
-  readonly kind: 'loop';
-  /** Code positions [start, start + period * trips). */
-  readonly start: number;
-  readonly period: number;
-  readonly trips: number;
-  readonly body: readonly LoopInstr[];
-  readonly carried: readonly Carried[];
   readonly fregs: number;
   readonly bregs: number;
 }
@@ -149,12 +111,20 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   const straight = (from: number, to: number): void => {
     for (let p = from; p < to; p += chunkSize) drafts.push({ kind: 'straight', start: p, end: Math.min(to, p + chunkSize) });
   };
+  // Loops that share tape columns with a fusion prologue are not nested (their columns are
+  // laid out by body offset); every other loop may get inner loops.
+  const pairedPrologue = (prev: Run | undefined, run: Run): boolean =>
+    prev !== undefined && prev.prologue !== undefined && prev.start + prev.period * prev.trips === run.start;
   let at = 0;
-  for (const run of runs) {
+  runs.forEach((run, k) => {
     straight(at, run.start);
-    drafts.push({ kind: 'loop', plan: planLoop(g, code, pos, outputsOf, run, intTables, floatTables) });
+    let plan = planLoop(g, code, pos, outputsOf, run, intTables, floatTables);
+    if (run.prologue === undefined && !pairedPrologue(runs[k - 1], run)) {
+      plan = nestLoop(g, code, pos, outCount, outputsOf, plan, rerollOptions, intTables, floatTables);
+    }
+    drafts.push({ kind: 'loop', plan });
     at = run.start + run.period * run.trips;
-  }
+  });
   straight(at, count);
   if (drafts.length === 0) drafts.push({ kind: 'straight', start: 0, end: 0 });
   const nUnits = drafts.length;
@@ -184,11 +154,21 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       }
       return;
     }
+    const read = (x: number): void => { if (chunkOf[x] === u) readInLoop[x] = 1; else crossRead(x, u); };
     for (const ins of d.plan.body) {
       for (const a of ins.args) {
         if (a.kind === 'outer') crossRead(a.node, u);
         else if (a.kind === 'carried') crossRead(a.init, u);
-        else if (a.kind === 'gather') for (const x of a.nodes) if (chunkOf[x] === u) readInLoop[x] = 1; else crossRead(x, u);
+        else if (a.kind === 'gather') a.nodes.forEach(read);
+      }
+    }
+    // Inner loops read everything that is not their own through memory.
+    for (const ip of d.plan.inner ?? []) {
+      for (const ins of ip.body) {
+        for (const a of ins.args) {
+          if (a.kind === 'carried') a.inits.forEach(read);
+          else if (a.kind === 'gather') a.nodes.forEach(read);
+        }
       }
     }
   });
@@ -222,7 +202,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   // fusion prologue shares its columns with the fused loop after it (whose body contains the
   // prologue's body at offset `prologue`), so readers of the whole column see one affine range.
   const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
-  const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0) }));
+  const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] as Int32Array[] }));
   const planOf = (u: number): LoopPlan | null => {
     const d = drafts[u];
     return d !== undefined && d.kind === 'loop' ? d.plan : null;
@@ -237,16 +217,17 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     if (d.kind !== 'loop' || pairedWithNext(u)) return;
     const { start, period, trips } = d.plan;
     const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1) : null;
-    const col = new Int32Array(period).fill(-1);
-    const last = new Int32Array(period).fill(-1);
+    const body = d.plan.body;
+    const col = new Int32Array(body.length).fill(-1);
+    const last = new Int32Array(body.length).fill(-1);
     const preCol = new Int32Array(pre?.period ?? 0).fill(-1);
     const preLast = new Int32Array(pre?.period ?? 0).fill(-1);
-    const at = (r: number, j: number): number => code[start + r * period + j];
+    const at = (r: number, j: number): number => code[start + r * period + body[j].at];
     const preAt = (r: number, j: number): number => code[pre!.start + r * pre!.period + j];
-    for (let j = 0; j < period; j++) {
+    for (let j = 0; j < body.length; j++) {
       let all = false;
       for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
-      const pj = pre === null ? -1 : j - pre.prologue!;   // the same instruction in the prologue's body
+      const pj = pre === null ? -1 : body[j].at - pre.prologue!;   // the same instruction in the prologue's body
       const shared = pre !== null && pj >= 0 && pj < pre.period;
       if (all) {
         const lead = shared ? pre.trips : 0;
@@ -270,13 +251,27 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
         spill[preAt(pre.trips - 1, pj)] = nSpill++;
       }
     }
-    columns[u] = { col, last };
-    if (pre !== null) columns[u - 1] = { col: preCol, last: preLast };
+    // Inner loops: a 2-D column t[base + q + trips * o] for every instruction something else reads.
+    const inner = (d.plan.inner ?? []).map((ip) => {
+      const icol = new Int32Array(ip.period).fill(-1);
+      const node = (o: number, q: number, m: number): number => code[start + o * period + ip.offset + q * ip.period + m];
+      for (let m = 0; m < ip.period; m++) {
+        let any = false;
+        for (let o = 0; o < trips && !any; o++) for (let q = 0; q < ip.trips && !any; q++) any = needs(node(o, q, m));
+        if (!any) continue;
+        icol[m] = nSpill;
+        for (let o = 0; o < trips; o++) for (let q = 0; q < ip.trips; q++) spill[node(o, q, m)] = nSpill + o * ip.trips + q;
+        nSpill += trips * ip.trips;
+      }
+      return icol;
+    });
+    columns[u] = { col, last, inner };
+    if (pre !== null) columns[u - 1] = { col: preCol, last: preLast, inner: [] };
   });
 
   const units: Unit[] = drafts.map((d, u) => {
     if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
-    return finishLoop(g, d.plan, columns[u].col, columns[u].last, spill, intTables);
+    return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
   });
   return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
 }
@@ -304,55 +299,6 @@ function straightRegisters(g: Graph, code: Int32Array, start: number, end: numbe
   return [used[0], used[1]];
 }
 
-/** Resolve a loop plan against the placed values: gathers become addresses, registers are assigned. */
-function finishLoop(g: Graph, plan: LoopPlan, column: Int32Array, last: Int32Array, spill: Int32Array,
-  intTables: Int32Array[]): LoopUnit {
-  const P = plan.period;
-  const carried: Carried[] = [];
-  const carriedKey = new Map<string, number>();
-  const lastRead = new Int32Array(P).fill(-1);
-  const args = plan.body.map((ins, j) => ins.args.map((a): LoopOperand => {
-    switch (a.kind) {
-      case 'local':
-        lastRead[a.j] = Math.max(lastRead[a.j], j);
-        return a;
-      case 'carried': {
-        const key = `${a.j}:${a.init}`;
-        let c = carriedKey.get(key);
-        if (c === undefined) {
-          c = carried.length;
-          carried.push({ j: a.j, init: { base: spill[a.init], stride: 0, outer: 0, table: -1 }, dtype: g.dtype[a.init] });
-          carriedKey.set(key, c);
-          lastRead[a.j] = P;   // copied into its carried variable at the end of the body
-        }
-        return { kind: 'carried', c };
-      }
-      case 'gather':
-        return { kind: 'mem', addr: addrOf(Array.from(a.nodes, (x) => spill[x]), intTables) };
-      default:
-        return a;
-    }
-  }));
-  // Body registers, as for straight code: free after the last read, per class.
-  const reg = new Int32Array(P);
-  const free: number[][] = [[], []];
-  const used = [0, 0];
-  const dying: number[] = [];
-  for (let j = 0; j < P; j++) {
-    dying.length = 0;
-    for (const a of args[j]) if (a.kind === 'local' && lastRead[a.j] === j && !dying.includes(a.j)) dying.push(a.j);
-    for (const m of dying) free[g.dtype[plan.body[m].node] === BOOL ? 1 : 0].push(reg[m]);
-    const cls = g.dtype[plan.body[j].node] === BOOL ? 1 : 0;
-    reg[j] = free[cls].length > 0 ? free[cls].pop()! : used[cls]++;
-    if (lastRead[j] < 0) free[cls].push(reg[j]);
-  }
-  const body = plan.body.map((ins, j): LoopInstr => ({
-    op: g.op[ins.node], dtype: g.dtype[ins.node], reg: reg[j], args: args[j],
-    store: column[j] >= 0 ? { base: column[j], stride: 1, outer: 0, table: -1 } : null, storeLast: last[j], outputs: ins.outputs,
-  }));
-  return { kind: 'loop', start: plan.start, period: P, trips: plan.trips, body, carried, fregs: used[0], bregs: used[1] };
-}
-
 /** Number of units (functions) in a schedule. */
 export function chunkCount(s: Schedule): number {
   return s.units.length;
@@ -361,6 +307,10 @@ export function chunkCount(s: Schedule): number {
 /** Instructions the generated code contains: straight instructions plus one body per loop. */
 export function emittedInstructions(s: Schedule): number {
   let total = 0;
-  for (const u of s.units) total += u.kind === 'straight' ? u.end - u.start : u.period;
+  for (const u of s.units) {
+    if (u.kind === 'straight') { total += u.end - u.start; continue; }
+    total += u.body.length;
+    for (const il of u.inner) total += il.period;
+  }
   return total;
 }

@@ -10,7 +10,7 @@ import { AdjointError } from './errors.js';
 import { BOOL, CONST, INPUT, argArray } from './graph.js';
 import { ARITY } from './ops.js';
 import { addrAt, type Addr } from './reroll.js';
-import type { LoopUnit, Schedule } from './schedule.js';
+import type { InnerLoop, LoopUnit, Schedule } from './schedule.js';
 
 function fail(message: string): never {
   throw new AdjointError('bad-schedule', message);
@@ -21,7 +21,6 @@ const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.i
 export function verifySchedule(s: Schedule): void {
   const g = s.graph;
   const mem = new Int32Array(s.nSpill).fill(-1);
-  const at = (a: Addr, r: number): number => addrAt(a, r, 0, s.intTables);
   const load = (slot: number, x: number, what: string): void => {
     if (!(slot >= 0 && slot < s.nSpill) || mem[slot] !== x) fail(`${what} reads %${x} from t[${slot}], which holds %${slot >= 0 ? mem[slot] : '-'}`);
   };
@@ -53,7 +52,7 @@ export function verifySchedule(s: Schedule): void {
       return;
     }
     expectStart = unit.start + unit.period * unit.trips;
-    verifyLoop(s, unit, u, mem, regs, at, load, written);
+    verifyLoop(s, unit, u, mem, regs, written);
   });
   if (expectStart !== s.code.length) fail(`the units end at ${expectStart}, the code at ${s.code.length}`);
   for (let k = 1; k < g.outputs.length; k++) {
@@ -72,42 +71,67 @@ export function verifySchedule(s: Schedule): void {
 }
 
 function verifyLoop(s: Schedule, unit: LoopUnit, u: number, mem: Int32Array, regs: Int32Array[],
-  at: (a: Addr, r: number) => number, load: (slot: number, x: number, what: string) => void,
   written: Map<number, number>): void {
-  const g = s.graph;
-  const { start, period, trips, body } = unit;
-  if (body.length !== period) fail(`loop unit ${u} has ${body.length} body instructions for period ${period}`);
-  // Carried variables start as whatever their init address holds; the first read checks it.
-  const carried = unit.carried.map((c) => mem[at(c.init, 0)]);
-  for (let r = 0; r < trips; r++) {
-    for (let j = 0; j < period; j++) {
-      const i = s.code[start + r * period + j];
-      const ins = body[j];
-      const where = `%${i} (unit ${u}, iteration ${r}, body ${j})`;
-      if (s.chunkOf[i] !== u || g.op[i] !== ins.op || g.dtype[i] !== ins.dtype) fail(`${where} does not match its body instruction`);
-      ins.args.forEach((a, k) => {
-        const x = argArray(g, k)[i];
-        const ok = a.kind === 'const' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], a.value)
-          : a.kind === 'consts' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], s.floatTables[a.table][r])
-          : a.kind === 'input' ? g.op[x] === INPUT && g.a[x] === at(a.addr, r)
-          : a.kind === 'local' ? s.code[start + r * period + a.j] === x && regs[g.dtype[x] === BOOL ? 1 : 0][body[a.j].reg] === x
-          : a.kind === 'carried' ? carried[a.c] === x
-          : a.kind === 'outer' ? a.node === x && mem[s.spill[x]] === x
-          : mem[at(a.addr, r)] === x;
-        if (!ok) fail(`${where} operand ${k} (${a.kind}) does not read %${x}`);
-      });
-      const c = ins.dtype === BOOL ? 1 : 0;
-      if (!(ins.reg >= 0 && ins.reg < regs[c].length)) fail(`${where} has register ${ins.reg} outside the loop's ${regs[c].length}`);
-      regs[c][ins.reg] = i;
-      if (ins.store !== null) mem[at(ins.store, r)] = i;
-      if (ins.storeLast >= 0) mem[ins.storeLast] = i;
-      const outs = s.outputsOf.get(i) ?? [];
-      if (outs.length !== ins.outputs.length) fail(`${where} writes ${ins.outputs.length} gradients, expected ${outs.length}`);
-      ins.outputs.forEach((o, m) => {
-        if (at(o, r) !== outs[m] - 1) fail(`${where} writes g[${at(o, r)}], expected g[${outs[m] - 1}]`);
-        written.set(outs[m], i);
-      });
-    }
-    unit.carried.forEach((cv, k) => { carried[k] = regs[g.dtype[s.code[start + r * period + cv.j]] === BOOL ? 1 : 0][body[cv.j].reg]; });
+  const { start, period, trips } = unit;
+  // Outer iteration o: its instructions at code[start + o * period + at], inner loops before
+  // outer instruction `before`, inner copy q at offset + q * period.
+  const carried = unit.carried.map((c) => mem[addrAt(c.init, 0, 0, s.intTables)]);
+  for (let o = 0; o < trips; o++) {
+    const base = start + o * period;
+    runBody(s, unit, `unit ${u}, iteration ${o}`, u, o, 0, (j) => base + unit.body[j].at, mem, regs, written, carried, (j) => {
+      for (const il of unit.inner) {
+        if (il.before !== j) continue;
+        const iregs = [new Int32Array(il.fregs).fill(-1), new Int32Array(il.bregs).fill(-1)];
+        const carried = il.carried.map((c) => mem[addrAt(c.init, 0, o, s.intTables)]);
+        for (let q = 0; q < il.trips; q++) {
+          const copy = base + il.offset + q * il.period;
+          runBody(s, il, `unit ${u}, iteration ${o}, inner iteration ${q}`, u, q, o, (m) => copy + il.body[m].at, mem, iregs,
+            written, carried, () => undefined);
+        }
+      }
+    });
   }
+}
+
+/**
+ * One iteration (counter i, enclosing counter o) of a loop body: check every operand, write
+ * registers, memory and gradients, then update the carried variables in `carried`.
+ */
+function runBody(s: Schedule, loop: LoopUnit | InnerLoop, label: string, u: number, i: number, o: number,
+  posOf: (j: number) => number, mem: Int32Array, regs: Int32Array[], written: Map<number, number>, carried: number[],
+  innerBefore: (j: number) => void): void {
+  const g = s.graph;
+  const at = (a: Addr): number => addrAt(a, i, o, s.intTables);
+  const cls = (dtype: number): number => (dtype === BOOL ? 1 : 0);
+  for (let j = 0; j <= loop.body.length; j++) {
+    innerBefore(j);
+    if (j === loop.body.length) break;
+    const ins = loop.body[j];
+    const node = s.code[posOf(j)];
+    const where = `%${node} (${label}, body ${j})`;
+    if (s.chunkOf[node] !== u || g.op[node] !== ins.op || g.dtype[node] !== ins.dtype) fail(`${where} does not match its body instruction`);
+    ins.args.forEach((a, k) => {
+      const x = argArray(g, k)[node];
+      const ok = a.kind === 'const' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], a.value)
+        : a.kind === 'consts' ? g.op[x] === CONST && sameBits(g.consts[g.a[x]], s.floatTables[a.table][at(a.index)])
+        : a.kind === 'input' ? g.op[x] === INPUT && g.a[x] === at(a.addr)
+        : a.kind === 'local' ? s.code[posOf(a.j)] === x && regs[cls(g.dtype[x])][loop.body[a.j].reg] === x
+        : a.kind === 'carried' ? carried[a.c] === x
+        : a.kind === 'outer' ? a.node === x && mem[s.spill[x]] === x
+        : mem[at(a.addr)] === x;
+      if (!ok) fail(`${where} operand ${k} (${a.kind}) does not read %${x}`);
+    });
+    const c = cls(ins.dtype);
+    if (!(ins.reg >= 0 && ins.reg < regs[c].length)) fail(`${where} has register ${ins.reg} outside the loop's ${regs[c].length}`);
+    regs[c][ins.reg] = node;
+    if (ins.store !== null) mem[at(ins.store)] = node;
+    if (ins.storeLast >= 0) mem[ins.storeLast] = node;
+    const outs = s.outputsOf.get(node) ?? [];
+    if (outs.length !== ins.outputs.length) fail(`${where} writes ${ins.outputs.length} gradients, expected ${outs.length}`);
+    ins.outputs.forEach((out, m) => {
+      if (at(out) !== outs[m] - 1) fail(`${where} writes g[${at(out)}], expected g[${outs[m] - 1}]`);
+      written.set(outs[m], node);
+    });
+  }
+  loop.carried.forEach((cv, k) => { carried[k] = regs[cls(loop.body[cv.j].dtype)][loop.body[cv.j].reg]; });
 }
