@@ -14,17 +14,14 @@ import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
 import { findRuns, verifyRun, type Addr, type LoopPlan, type PlanInstr, type PlanOperand, type RerollOptions } from './reroll.js';
 
-/** How an inner-loop instruction reads an operand, before memory is placed. */
+/**
+ * How an inner-loop instruction reads an operand, before memory is placed: as in a loop plan,
+ * with addresses over (q, o), `gather` nodes indexed `o * trips + q`, and one carried initial
+ * node per outer iteration. There is no `outer` kind: values fixed over q are gathers.
+ */
 export type InnerOperand =
-  | { readonly kind: 'const'; readonly value: number }
-  /** `floatTables[table][index]`, index over (q, o). */
-  | { readonly kind: 'consts'; readonly table: number; readonly index: Addr }
-  | { readonly kind: 'input'; readonly addr: Addr }
-  | { readonly kind: 'local'; readonly j: number }
-  /** Inner instruction j's value from the previous q; `inits[o]` (a node) before the first. */
-  | { readonly kind: 'carried'; readonly j: number; readonly inits: Int32Array }
-  /** Any other earlier node: `nodes[o * trips + q]`, read from memory. */
-  | { readonly kind: 'gather'; readonly nodes: Int32Array };
+  | Exclude<PlanOperand, { kind: 'carried' } | { kind: 'outer' }>
+  | { readonly kind: 'carried'; readonly j: number; readonly inits: Int32Array };
 
 export interface InnerInstr {
   /** Offset of the instruction within one inner copy. */
