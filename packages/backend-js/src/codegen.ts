@@ -123,7 +123,6 @@ export function generateJs(s: Schedule): JsProgram {
   ] as const;
   const renderLoop = (loop: LoopUnit | InnerLoop, depth: 0 | 1, lines: string[], indent: string): void => {
     const nm = NAMES[depth];
-    const at = (a: Addr): string => index(a, nm.i, nm.o);
     const hoisted: string[] = [];
     const hoistedName = new Map<string, string>();
     // Values that are the same in every iteration are read once, before the loop.
@@ -135,6 +134,13 @@ export function generateJs(s: Schedule): JsProgram {
         hoisted.push(`${name} = ${expr}`);
       }
       return name;
+    };
+    // A split address reads its table once per outer iteration, before this loop.
+    const at = (a: Addr): string => {
+      if (!(a.table >= 0 && a.split === true)) return index(a, nm.i, nm.o);
+      const head = hoist(`T${a.table}[${affine(0, [[a.outer, nm.o]])}]`);
+      const rest = affine(a.base, [[a.stride, nm.i]]);
+      return rest === '0' ? head : `${head} + ${rest}`;
     };
     const regName = (ins: LoopInstr): string => `${ins.dtype === BOOL ? nm.b : nm.f}${ins.reg}`;
     const reg = (j: number): string => regName(loop.body[j]);
@@ -204,8 +210,9 @@ export function generateJs(s: Schedule): JsProgram {
       const read = `t[${at({ ...c.init, stride: 0 })}]`;
       return c.dtype === BOOL ? `(${read} !== 0)` : read;
     };
-    if (loop.carried.length > 0) lines.push(`${indent}let ` + loop.carried.map((c, k) => `${nm.k}${k} = ${initRead(c)}`).join(', ') + ';');
+    const inits = loop.carried.map((c, k) => `${nm.k}${k} = ${initRead(c)}`);   // may hoist: before the hoisted line
     if (hoisted.length > 0) lines.push(`${indent}const ` + hoisted.join(', ') + ';');
+    if (inits.length > 0) lines.push(`${indent}let ` + inits.join(', ') + ';');
     if (loop.fregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.fregs }, (_, k) => `${nm.f}${k} = 0`).join(', ') + ';');
     if (loop.bregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.bregs }, (_, k) => `${nm.b}${k} = false`).join(', ') + ';');
     lines.push(`${indent}for (let ${nm.i} = 0; ${nm.i} < ${loop.trips}; ${nm.i}++) {`, ...body, `${indent}}`, ...after);

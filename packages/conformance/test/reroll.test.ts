@@ -40,7 +40,7 @@ function features(s: Schedule, seen: Map<string, number>): void {
         if (ins.store !== null) add('inner column');
         if (ins.outputs.length > 0) add('inner gradient write');
         for (const a of ins.args) {
-          if (a.kind === 'mem') add(a.addr.table >= 0 ? 'inner mem via table' : 'inner mem affine');
+          if (a.kind === 'mem') add(a.addr.split === true ? 'inner mem split' : a.addr.table >= 0 ? 'inner mem via table' : 'inner mem affine');
           if (a.kind === 'input' && a.addr.outer !== 0) add('inner input over both counters');
         }
       }
@@ -145,6 +145,43 @@ describe('rerolled schedules', () => {
     const g = new Float64Array(rows * cols);
     expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
     for (let k = 0; k < rows * cols; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
+  });
+
+  test('an MLP over samples nests neurons inside samples; weight gradients accumulate across samples through split addresses', () => {
+    // 2-8-8-1, tanh, mean squared error over 12 samples; weights are params, samples constants.
+    let seed = 7;
+    const rnd = (): number => { seed = (seed * 16807) % 2147483647; return (2 * seed) / 2147483647 - 1; };
+    const sizes = [2, 8, 8, 1];
+    const params: Value[] = [];
+    const layers = sizes.slice(1).map((n, l) => Array.from({ length: n }, (_, j) => ({
+      w: Array.from({ length: sizes[l] }, (_, i) => { const v = new Value(rnd() * 0.8, `w${l}_${j}_${i}`); params.push(v); return v; }),
+      b: (() => { const v = new Value(rnd() * 0.1, `b${l}_${j}`); params.push(v); return v; })(),
+    })));
+    const losses: Value[] = [];
+    for (let sample = 0; sample < 12; sample++) {
+      let h: Value[] = [new Value(rnd()), new Value(rnd())];
+      layers.forEach((layer, l) => {
+        h = layer.map(({ w, b }) => {
+          let acc = b;
+          w.forEach((wi, i) => { acc = acc.add(wi.mul(h[i])); });
+          return l < layers.length - 1 ? acc.tanh() : acc;
+        });
+      });
+      losses.push(h[0].sub(rnd()).square());
+    }
+    const { graph } = traceValue(Value.mean(losses), params);
+    const grad = gradientGraph(graph, { params: params.map((_, k) => k) });
+    const s = scheduleGraph(grad, { reroll: true });
+    verifySchedule(s);
+    const seen = new Map<string, number>();
+    features(s, seen);
+    for (const k of ['inner loop', 'inner mem split']) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
+    const point = params.map((p) => p.data);
+    const want = interpret(grad, point);
+    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+    const g = new Float64Array(params.length);
+    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
+    for (let k = 0; k < params.length; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
   });
 
   test('graphs made with GraphBuilder (hash-consed, simplified) reroll too', () => {

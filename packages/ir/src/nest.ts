@@ -53,8 +53,15 @@ export function addr2(seq: ArrayLike<number>, outerTrips: number, trips: number,
     for (let q = 0; q < trips && affine; q++) affine = seq[o * trips + q] === base + stride * q + outer * o;
   }
   if (affine) return { base, stride, outer, table: -1 };
-  tables.push(Int32Array.from(seq));
-  return { base: 0, stride: 1, outer: trips, table: tables.length - 1 };
+  // Affine in q with one stride, but not in o (an outer iteration that reads values placed
+  // elsewhere, such as a peeled first iteration's): a table over o plus stride * q.
+  let split = true;
+  for (let o = 0; o < outerTrips && split; o++) {
+    for (let q = 0; q < trips && split; q++) split = seq[o * trips + q] === seq[o * trips] + stride * q;
+  }
+  tables.push(split ? Int32Array.from({ length: outerTrips }, (_, o) => seq[o * trips]) : Int32Array.from(seq));
+  return split ? { base: 0, stride, outer: 1, table: tables.length - 1, split: true }
+    : { base: 0, stride: 1, outer: trips, table: tables.length - 1 };
 }
 
 /** The outer plan with inner loops found in its body, or the plan itself when there are none. */

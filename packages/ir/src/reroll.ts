@@ -53,10 +53,16 @@ export interface Addr {
   readonly stride: number;
   readonly outer: number;
   readonly table: number;
+  /**
+   * Set on an inner loop's address whose table only varies with the enclosing counter:
+   * `tables[table][outer * o] + base + stride * i` (the table read is hoisted out of the loop).
+   */
+  readonly split?: boolean;
 }
 
 /** The address an `Addr` names at counters (i, o), given the index tables. */
 export function addrAt(a: Addr, i: number, o: number, tables: readonly Int32Array[]): number {
+  if (a.table >= 0 && a.split === true) return tables[a.table][a.outer * o] + a.base + a.stride * i;
   const k = a.base + a.stride * i + a.outer * o;
   return a.table >= 0 ? tables[a.table][k] : k;
 }
