@@ -48,6 +48,15 @@ function features(s: Schedule, seen: Map<string, number>): void {
   }
 }
 
+/** Run the schedule's generated JS at `point` and compare value and gradient bit for bit with the interpreter. */
+function expectSameBits(s: Schedule, grad: Graph, point: readonly number[]): void {
+  const want = interpret(grad, point);
+  const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
+  const g = new Float64Array(want.length - 1);
+  expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
+  for (let k = 0; k < g.length; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
+}
+
 describe('rerolled schedules', () => {
   test('random graphs: every schedule verifies, at two chunk sizes, and every loop feature occurs', () => {
     const seen = new Map<string, number>();
@@ -86,11 +95,7 @@ describe('rerolled schedules', () => {
       && u.body.some((b) => b.args.some((a) => a.kind === 'input' && a.addr.stride === 1)));
     expect(fused, 'a loop with both the terms and the running sum').toBeDefined();
     const point = xs.map((x) => x.data);
-    const want = interpret(grad, point);
-    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
-    const g = new Float64Array(n);
-    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
-    for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+    expectSameBits(s, grad, point);
   });
 
   test('a recurrence followed by a longer sum fuses too (re-phased loop, prologue from the sum)', () => {
@@ -109,11 +114,7 @@ describe('rerolled schedules', () => {
     const fused = s.units.find((u) => u.kind === 'loop' && u.carried.length >= 2 && u.body.some((b) => b.op === OP_CODE.cos));
     expect(fused, 'a loop carrying the angle and the sum').toBeDefined();
     const point = th.map((t) => t.data);
-    const want = interpret(grad, point);
-    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
-    const g = new Float64Array(n);
-    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
-    for (let k = 0; k < n; k++) expect(Object.is(g[k], want[k + 1])).toBe(true);
+    expectSameBits(s, grad, point);
   });
 
   test('a 2-D grid (rows x columns) becomes loops nested two deep, gradients written from the inner loops', () => {
@@ -140,11 +141,7 @@ describe('rerolled schedules', () => {
       expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
     }
     const point = xs.map((x) => x.data);
-    const want = interpret(grad, point);
-    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
-    const g = new Float64Array(rows * cols);
-    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
-    for (let k = 0; k < rows * cols; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
+    expectSameBits(s, grad, point);
   });
 
   test('an MLP over samples nests neurons inside samples; weight gradients accumulate across samples through split addresses', () => {
@@ -177,11 +174,7 @@ describe('rerolled schedules', () => {
     features(s, seen);
     for (const k of ['inner loop', 'inner mem split']) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
     const point = params.map((p) => p.data);
-    const want = interpret(grad, point);
-    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
-    const g = new Float64Array(params.length);
-    expect(Object.is(run(Float64Array.from(point), g), want[0])).toBe(true);
-    for (let k = 0; k < params.length; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
+    expectSameBits(s, grad, point);
   });
 
   test('graphs made with GraphBuilder (hash-consed, simplified) reroll too', () => {
@@ -206,11 +199,7 @@ describe('rerolled schedules', () => {
     expect(loops.some((u) => u.body.some((ins) => ins.args.some((a) => a.kind === 'input' && a.addr.stride === 2)))).toBe(true);
     expect(loops.some((u) => u.body.some((ins) => ins.args.some((a) => a.kind === 'consts')))).toBe(true);
     const point = Array.from({ length: 2 * n }, (_, k) => Math.cos(k * 0.7) * (1 + k / n));
-    const want = interpret(g, point);
-    const run = new Function('t', generateJs(s).source)(new Float64Array(s.nSpill)) as (x: Float64Array, g: Float64Array) => number;
-    const grad = new Float64Array(2 * n);
-    expect(Object.is(run(Float64Array.from(point), grad), want[0])).toBe(true);
-    for (let k = 0; k < 2 * n; k++) expect(Object.is(grad[k], want[k + 1]), `gradient ${k}`).toBe(true);
+    expectSameBits(s, g, point);
   });
 
   test('the verifier rejects a loop that reads the wrong iteration', () => {
