@@ -1,6 +1,11 @@
-// Runs the whole vitest suite once and prints the closing line CI reads: "N passed, N failed".
+// Type-checks the test files (vitest only strips their types), runs the whole vitest suite once,
+// and prints the closing line CI reads: "N passed, N failed". The type-check counts as one test.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+// Only on a full run: a filtered run (arguments given) is for iterating on a few tests.
+const typecheck = process.argv.length > 2 ? null : spawnSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
+if (typecheck !== null) console.log(typecheck.status === 0 ? 'typecheck of the test files: ok' : 'typecheck of the test files: FAILED (errors above)');
 
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
@@ -19,5 +24,6 @@ if (existsSync(results)) {
   for (const file of r.testResults) if (file.status === 'failed' && file.assertionResults.length === 0) failed++;
 }
 if (run.status !== 0 && failed === 0) failed = 1;   // vitest itself failed (crash, no results)
+if (typecheck !== null) { if (typecheck.status === 0) passed++; else failed++; }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
