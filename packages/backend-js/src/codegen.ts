@@ -25,6 +25,8 @@ export interface JsProgram {
   readonly chunks: number;
   /** Loops among them. */
   readonly loops: number;
+  /** Loops inside those loops' bodies. */
+  readonly innerLoops: number;
   /** Instructions in the source (a loop body counts once). */
   readonly instructions: number;
 }
@@ -249,6 +251,7 @@ export function generateJs(s: Schedule): JsProgram {
     nSpill: s.nSpill,
     chunks: s.units.length,
     loops: s.units.filter((u) => u.kind === 'loop').length,
+    innerLoops: s.units.reduce((n, u) => n + (u.kind === 'loop' ? u.inner.length : 0), 0),
     instructions: emittedInstructions(s),
   };
 }

@@ -173,6 +173,12 @@ describe('rerolled schedules', () => {
     const seen = new Map<string, number>();
     features(s, seen);
     for (const k of ['inner loop', 'inner mem split']) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
+    // nest: false keeps the bodies flat, with the same bits.
+    const flat = scheduleGraph(grad, { reroll: true, nest: false });
+    verifySchedule(flat);
+    expect(flat.units.some((u) => u.kind === 'loop')).toBe(true);
+    expect(flat.units.every((u) => u.kind === 'straight' || u.inner.length === 0)).toBe(true);
+    expectSameBits(flat, grad, params.map((p) => p.data));
     const point = params.map((p) => p.data);
     expectSameBits(s, grad, point);
   });

@@ -35,6 +35,8 @@ export interface ScheduleOptions {
   minTrips?: number;
   /** Fewest instructions a loop must replace (default 32). */
   minCover?: number;
+  /** Find loops inside loop bodies (default true). */
+  nest?: boolean;
 }
 
 export const DEFAULT_CHUNK_SIZE = 1800;
@@ -119,7 +121,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   runs.forEach((run, k) => {
     straight(at, run.start);
     let plan = planLoop(g, code, pos, outputsOf, run, intTables, floatTables);
-    if (run.prologue === undefined && !pairedPrologue(runs[k - 1], run)) {
+    if (options.nest !== false && run.prologue === undefined && !pairedPrologue(runs[k - 1], run)) {
       plan = nestLoop(g, code, pos, outCount, outputsOf, plan, rerollOptions, intTables, floatTables);
     }
     drafts.push({ kind: 'loop', plan });

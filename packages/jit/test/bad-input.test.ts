@@ -182,6 +182,14 @@ describe('options', () => {
       expect(failure(() => compileGradientFunction(f, [x, y], { chunkSize }), 'bad-options')).toMatch(/positive integer/);
     }
   });
+  test('bad reroll', () => {
+    const bad = (reroll: unknown): string => failure(() => compileGradientFunction(f, [x, y], { reroll: reroll as never }), 'bad-options');
+    expect(bad('yes')).toMatch(/reroll must be true, false, 'auto' or \{ minTrips, minCover, nest \}, got "yes"/);
+    expect(bad({ minTrip: 2 })).toMatch(/unknown reroll option "minTrip"; the options are minTrips, minCover, nest/);
+    expect(bad({ minTrips: 1 })).toMatch(/reroll.minTrips must be an integer >= 2, got 1/);
+    expect(bad({ minCover: 2.5 })).toMatch(/reroll.minCover must be an integer >= 1, got 2.5/);
+    expect(bad({ nest: 'no' })).toMatch(/reroll.nest must be true or false, got no/);
+  });
 });
 
 describe('malformed IR text (parseGraph)', () => {
