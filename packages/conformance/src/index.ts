@@ -8,6 +8,7 @@ export { corpus, compositeCases } from './corpus.js';
 export { opCases } from './corpus-ops.js';
 export { Rng } from './rng.js';
 export { randomCase, RANDOM_STEP_NAMES, INPUT_RANGE, type RandomCaseOptions } from './random.js';
+export { nestedCase } from './nested.js';
 export {
   backends, ulpBounds, CHUNKED_OPTIONS, REROLLED_OPTIONS, type ConformanceBackend, type CompiledCase, type Outcome,
 } from './backends.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { graphsEqual, printGraph } from '@adjoint/ir';
 import {
-  Rng, backends, checkBackend, checkFiniteDifferences, checkInterpAgainstEager, opsUsed, prepare, randomCase,
+  Rng, backends, checkBackend, checkFiniteDifferences, checkInterpAgainstEager, nestedCase, opsUsed, prepare, randomCase,
   reference,
 } from '@adjoint/conformance';
 
@@ -70,6 +70,15 @@ describe('random graph generator', () => {
 
 describe('random graphs: backends == interp == eager, bit for bit', () => {
   test.each(cases)('$name', (c) => {
+    expect([...checkInterpAgainstEager(c), ...backends.flatMap((b) => checkBackend(b, c))]).toEqual([]);
+  });
+});
+
+// Outer x inner loops of a random template (nested.ts): the shapes rerolling nests.
+const nestedCases = Array.from({ length: 24 }, (_, i) => nestedCase(i + 1));
+
+describe('random nested programs: backends == interp == eager, bit for bit', () => {
+  test.each(nestedCases)('$name', (c) => {
     expect([...checkInterpAgainstEager(c), ...backends.flatMap((b) => checkBackend(b, c))]).toEqual([]);
   });
 });

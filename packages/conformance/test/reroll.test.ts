@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { Value, traceValue } from '@adjoint/autograd';
 import { BOOL, GraphBuilder, OPS_BY_CODE, OP_CODE, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
 import { generateJs } from '@adjoint/backend-js';
-import { compositeCases, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
+import { compositeCases, nestedCase, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
 
 const { minTrips, minCover } = REROLLED_OPTIONS.reroll;
 
@@ -73,6 +73,21 @@ describe('rerolled schedules', () => {
       'bool from memory', 'bool column', 'inner loop', 'inner carried', 'inner column',
       'inner mem via table', 'inner mem affine', 'inner input over both counters'];
     for (const k of want) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
+  });
+
+  test('random nested programs: every schedule verifies, and with low thresholds most get inner loops', () => {
+    let nested = 0;
+    const total = 60;
+    for (let seed = 1; seed <= total; seed++) {
+      const { gradient } = prepare(nestedCase(seed));
+      verifySchedule(scheduleGraph(gradient, { reroll: true }));   // default thresholds: small bodies stay flat
+      for (const chunkSize of [400, 1800]) {
+        const s = scheduleGraph(gradient, { chunkSize, reroll: true, minTrips: 2, minCover: 4 });
+        verifySchedule(s);
+        if (chunkSize === 1800 && s.units.some((u) => u.kind === 'loop' && u.inner.length > 0)) nested++;
+      }
+    }
+    expect(nested).toBeGreaterThan(total / 2);
   });
 
   test('composite corpus: every schedule verifies', () => {
