@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
-  BOOL, CONST, GraphBuilder, INPUT, OP_CODE, argArray, gradientGraph, interpret, parseGraph, printGraph,
-  ARITY, scheduleGraph, verifyGraph, verifySchedule, type Graph,
+  ARITY, CONST, GraphBuilder, INPUT, OP_CODE, gradientGraph, interpret, parseGraph, printGraph, scheduleGraph,
+  verifyGraph, verifySchedule, type Graph,
 } from '@adjoint/ir';
 
 const rosen = parseGraph(`
