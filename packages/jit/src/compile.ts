@@ -4,7 +4,7 @@
  */
 import { traceValue, Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, generateJs, parseSerialized, serializeProgram, type JsFactory } from '@adjoint/backend-js';
-import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, type Graph, type ScheduleOptions } from '@adjoint/ir';
+import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, verifyGraph, type Graph, type ScheduleOptions } from '@adjoint/ir';
 import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
 
@@ -136,6 +136,25 @@ function buildJs(graph: Graph, nParams: number, schedule: ScheduleOptions): JsCo
   };
 }
 
+/** The shared tail of both entry points: schedule options, the cache, and the GradFn. */
+function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, options: CompileOptions): GradFn {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const rr = options.reroll ?? 'auto';
+  const schedule: ScheduleOptions = typeof rr === 'object' ? { chunkSize, reroll: true, ...rr } : { chunkSize, reroll: rr };
+  const build = (): JsCompiled => buildJs(graph, nParams, schedule);
+  const key = `js|${nParams}|${chunkSize}|${String(schedule.reroll)}|${schedule.minTrips ?? ''}|${schedule.minCover ?? ''}|${schedule.nest ?? ''}`;
+  const js = options.cache === false ? build() : cached(graph, key, build);
+  const fn = makeGradFn({
+    kernel: js.factory(new Float64Array(js.nSpill)),
+    inputNames: graph.inputNames,
+    nParams,
+    defaults,
+    backend: 'js',
+  });
+  compiledInfo.set(fn, { ...js, inputNames: graph.inputNames, nParams, defaults });
+  return fn;
+}
+
 /**
  * Compile the gradient of `output` with respect to `params` (named leaves). Other named
  * leaves the output uses are runtime inputs, passed after the params. A param the output
@@ -144,27 +163,49 @@ function buildJs(graph: Graph, nParams: number, schedule: ScheduleOptions): JsCo
 export function compileGradientFunction(output: Value, params: readonly Value[], options: CompileOptions = {}): GradFn {
   checkOptions(options);
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const rr = options.reroll ?? 'auto';
-  const schedule: ScheduleOptions = typeof rr === 'object' ? { chunkSize, reroll: true, ...rr } : { chunkSize, reroll: rr };
-  const build = (): JsCompiled => buildJs(trace.graph, trace.nParams, schedule);
-  const key = `js|${trace.nParams}|${chunkSize}|${String(schedule.reroll)}|${schedule.minTrips ?? ''}|${schedule.minCover ?? ''}|${schedule.nest ?? ''}`;
-  const js = options.cache === false ? build() : cached(trace.graph, key, build);
-  const fn = makeGradFn({
-    kernel: js.factory(new Float64Array(js.nSpill)),
-    inputNames: trace.graph.inputNames,
-    nParams: trace.nParams,
-    defaults: trace.defaults,
-    backend: 'js',
-  });
-  compiledInfo.set(fn, { ...js, inputNames: trace.graph.inputNames, nParams: trace.nParams, defaults: trace.defaults });
-  return fn;
+  return compileGraph(trace.graph, trace.nParams, trace.defaults, options);
+}
+
+export interface GraphCompileOptions extends Omit<CompileOptions, 'inputs'> {
+  /** Inputs 0 .. nParams-1 are the params (differentiated); the others are runtime inputs. */
+  nParams: number;
+  /** Input values used when a call passes only the params. Default: 0 for every input. */
+  defaults?: ArrayLike<number>;
+}
+
+/**
+ * Compile the gradient of a graph built without `Value` objects (`GraphBuilder`, or
+ * `parseGraph` on IR text): its first output is f, its inputs (in index order) are the
+ * function's arguments, the first `nParams` of them the params. For big programmatic graphs
+ * this skips tracing and its garbage: the builder records straight into typed arrays.
+ */
+export function compileGraphGradient(graph: Graph, options: GraphCompileOptions): GradFn {
+  if (options === null || typeof options !== 'object') {
+    throw new AdjointError('bad-options', `options must be an object such as { nParams: 2 }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const { nParams, defaults, ...rest } = options;
+  if ('inputs' in rest) {
+    throw new AdjointError('bad-options', 'the inputs option is for Value graphs; a built graph\'s arguments are its input nodes, in index order');
+  }
+  checkOptions(rest);
+  if (graph === null || typeof graph !== 'object' || !(graph.op instanceof Uint8Array) || !(graph.outputs instanceof Int32Array)) {
+    throw new AdjointError('bad-graph', 'compileGraphGradient needs a Graph, from new GraphBuilder() ... .finish([f]) or parseGraph(text)');
+  }
+  verifyGraph(graph);
+  const nInputs = graph.inputNames.length;
+  if (!(Number.isInteger(nParams) && nParams >= 0 && nParams <= nInputs)) {
+    throw new AdjointError('bad-options', `nParams must be an integer from 0 to ${nInputs} (the graph's inputs), got ${String(nParams)}`);
+  }
+  if (defaults !== undefined && (defaults === null || typeof defaults.length !== 'number' || defaults.length !== nInputs)) {
+    throw new AdjointError('bad-options', `defaults must hold one number per input (${nInputs}), got ${defaults === null ? 'null' : `length ${String(defaults.length)}`}`);
+  }
+  return compileGraph(graph, nParams, defaults === undefined ? new Float64Array(nInputs) : Float64Array.from(defaults), rest);
 }
 
 function infoOf(fn: GradFn, caller: string): Compiled {
   const info = typeof fn === 'function' ? compiledInfo.get(fn) : undefined;
   if (info === undefined) {
-    throw new AdjointError('not-compiled', `${caller} needs a function returned by compileGradientFunction or loadCompiledFunction`);
+    throw new AdjointError('not-compiled', `${caller} needs a function returned by compileGradientFunction, compileGraphGradient or loadCompiledFunction`);
   }
   return info;
 }

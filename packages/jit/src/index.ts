@@ -3,10 +3,10 @@
  * compile its gradient once, call it many times.
  */
 export { Value, CompilableValue, type Operand } from '@adjoint/autograd';
-export { AdjointError } from '@adjoint/ir';
+export { AdjointError, GraphBuilder, parseGraph, printGraph, type Graph } from '@adjoint/ir';
 export {
-  compileGradientFunction, inspectGeneratedCode, serializeCompiledFunction, loadCompiledFunction, compileStats,
-  type CompileOptions, type RerollThresholds, type CompileStats, type BackendName,
+  compileGradientFunction, compileGraphGradient, inspectGeneratedCode, serializeCompiledFunction, loadCompiledFunction,
+  compileStats, type CompileOptions, type GraphCompileOptions, type RerollThresholds, type CompileStats, type BackendName,
 } from './compile.js';
 export { type GradFn } from './gradfn.js';
 export { measureCompilationTime, measureExecutionTime } from './measure.js';
