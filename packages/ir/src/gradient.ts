@@ -42,9 +42,7 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
     isParam[p] = 1;
   }
 
-  // Duplicates the transform creates are local (a VJP emitting g*a twice): a cache of recent
-  // nodes finds them without a table that misses the processor cache on every node.
-  const b = new GraphBuilder({ hashCons: true, window: 1 << 16, capacity: g.size * 3 + 16 });
+  const b = new GraphBuilder({ hashCons: true, capacity: g.size * 3 + 16 });
   const map = new Int32Array(g.size);
   const paramNode = new Int32Array(nInputs).fill(-1);
   const needs = new Uint8Array(g.size);   // does the node depend on a param?

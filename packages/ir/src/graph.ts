@@ -53,14 +53,6 @@ export interface BuilderOptions {
   simplify?: boolean;
   /** Initial capacity in nodes. */
   capacity?: number;
-  /**
-   * Merge a computing node only with one of the recent nodes, kept in a direct-mapped cache
-   * of this many entries (a power of two), instead of with any earlier node; constants are
-   * always merged. At 10^6 nodes the full table misses the processor cache on every node
-   * (half the gradient transform's time); the duplicates a transform creates are local.
-   * Merging never changes a value, so this only decides how much is merged. Default: off.
-   */
-  window?: number;
 }
 
 const bits = new Float64Array(1);
@@ -80,12 +72,9 @@ export class GraphBuilder {
   private inputNode: number[] = [];
   private readonly hashCons: boolean;
   private readonly simplify: boolean;
-  // Open-addressing table of node id + 1 (0 = empty), sized to a power of two, holding
-  // `tableEntries` nodes: constants, and computing nodes unless `recent` replaces it for them.
+  // Open-addressing table of node id + 1 (0 = empty), sized to a power of two.
   private table: Int32Array;
   private mask: number;
-  private tableEntries = 0;
-  private readonly recent: Int32Array | null;
   /** The VJP algebra over this builder's nodes. */
   readonly emit: Emit<number>;
 
@@ -99,12 +88,7 @@ export class GraphBuilder {
     this.b = new Int32Array(cap);
     this.c = new Int32Array(cap);
     this.consts = new Float64Array(64);
-    const window = options.window;
-    if (window !== undefined && !(Number.isInteger(window) && window >= 2 && nextPow2(window) === window)) {
-      throw new AdjointError('bad-options', `window must be a power of two of at least 2, got ${String(window)}`);
-    }
-    this.recent = this.hashCons && window !== undefined ? new Int32Array(window) : null;
-    const tableSize = this.hashCons ? nextPow2(this.recent !== null ? 256 : cap * 2) : 0;
+    const tableSize = this.hashCons ? nextPow2(cap * 2) : 0;
     this.table = new Int32Array(tableSize);
     this.mask = tableSize - 1;
     this.emit = makeEmit((x) => this.constant(x), (code, x, y, z) => this.node(code, x, y, z), -1);
@@ -151,7 +135,6 @@ export class GraphBuilder {
         if (id < 0) {
           const node = this.pushConst(x, dtype);
           this.table[i] = node + 1;
-          this.tableEntries++;
           this.maybeGrow();
           return node;
         }
@@ -169,22 +152,12 @@ export class GraphBuilder {
       if (r >= 0) return r;
     }
     if (!this.hashCons) return this.push(code, dtype, x, y, z);
-    const recent = this.recent;
-    if (recent !== null) {
-      const slot = this.hash(code, x, y, z) & (recent.length - 1);
-      const id = recent[slot] - 1;
-      if (id >= 0 && this.op[id] === code && this.a[id] === x && this.b[id] === y && this.c[id] === z) return id;
-      const node = this.push(code, dtype, x, y, z);
-      recent[slot] = node + 1;
-      return node;
-    }
     const h = this.probe(code, x, y, z);
     for (let i = h; ; i = (i + 1) & this.mask) {
       const id = this.table[i] - 1;
       if (id < 0) {
         const node = this.push(code, dtype, x, y, z);
         this.table[i] = node + 1;
-        this.tableEntries++;
         this.maybeGrow();
         return node;
       }
@@ -273,16 +246,12 @@ export class GraphBuilder {
     return id;
   }
 
-  private hash(code: number, x: number, y: number, z: number): number {
+  private probe(code: number, x: number, y: number, z: number): number {
     let h = Math.imul(code + 0x9e3779b9, 0x85ebca6b);
     h = Math.imul(h ^ x ^ (h >>> 15), 0xc2b2ae35);
     h = Math.imul(h ^ y ^ (h >>> 13), 0x27d4eb2f);
     h = Math.imul(h ^ z ^ (h >>> 16), 0x165667b1);
-    return h ^ (h >>> 15);
-  }
-
-  private probe(code: number, x: number, y: number, z: number): number {
-    return this.hash(code, x, y, z) & this.mask;
+    return (h ^ (h >>> 15)) & this.mask;
   }
 
   private growNodes(): void {
@@ -299,9 +268,9 @@ export class GraphBuilder {
     this.c = grow(this.c, (k) => new Int32Array(k));
   }
 
-  /** Keep the hash table at most half full: rehash its nodes into a table twice as big. */
+  /** Keep the hash table at most half full: rehash every node into a table twice as big. */
   private maybeGrow(): void {
-    if (this.tableEntries * 2 <= this.table.length) return;
+    if (this.n * 2 <= this.table.length) return;
     this.table = new Int32Array(this.table.length * 2);
     this.mask = this.table.length - 1;
     for (let id = 0; id < this.n; id++) {
@@ -309,8 +278,8 @@ export class GraphBuilder {
       if (this.op[id] === CONST) {
         bits[0] = this.consts[this.a[id]];
         h = this.probe(CONST, bitWords[0], bitWords[1], this.dt[id]);
-      } else if (this.op[id] === INPUT || this.recent !== null) {
-        continue;   // inputs are found by index; with a recent-node cache, only constants are in the table
+      } else if (this.op[id] === INPUT) {
+        continue;
       } else {
         h = this.probe(this.op[id], this.a[id], this.b[id], this.c[id]);
       }

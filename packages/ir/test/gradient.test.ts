@@ -127,30 +127,6 @@ function checkSchedule(g: Graph, chunkSize: number): void {
   verifySchedule(scheduleGraph(g, { chunkSize, reroll: true, minTrips: 2, minCover: 1 }));
 }
 
-describe('GraphBuilder window (merging only recent duplicates)', () => {
-  test('recent duplicates merge, values never change, and a bad window is refused', () => {
-    const build = (window?: number): Graph => {
-      const b = new GraphBuilder({ window });
-      const x = b.input(0, 'x');
-      let acc = x;
-      for (let i = 0; i < 5000; i++) {
-        const sq = b.apply('mul', acc, acc);
-        const again = b.apply('mul', acc, acc);   // a recent duplicate: always merged
-        expect(again).toBe(sq);
-        acc = b.apply('sin', b.apply('add', sq, b.constant((i % 7) / 8)));
-      }
-      // A duplicate of the very first product, 20,000 nodes later: merged only without a window.
-      const first = b.apply('mul', x, x);
-      return b.finish([b.apply('add', acc, first)]);
-    };
-    const full = build();
-    const windowed = build(16);
-    expect(windowed.size).toBe(full.size + 1);   // only the far duplicate was not merged
-    for (const v of [0.3, -1.7, 0, -0]) expect(Object.is(interpret(windowed, [v])[0], interpret(full, [v])[0])).toBe(true);
-    expect(() => new GraphBuilder({ window: 100 })).toThrow(/window must be a power of two/);
-  });
-});
-
 describe('schedule', () => {
   test('register and spill reuse is sound at every chunk size', () => {
     const g = gradientGraph(rosen, { params: [0, 1] });
