@@ -5,7 +5,7 @@
  * liveness, as in straight code), and stored values get their tape columns.
  */
 import { BOOL, type Graph } from './graph.js';
-import { addr2, type InnerOperand, type InnerPlan } from './nest.js';
+import type { InnerOperand, InnerPlan } from './nest.js';
 import { addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
 
 /** How a loop body instruction reads an operand, once the schedule has placed every value. */
@@ -148,12 +148,12 @@ function finishInner(g: Graph, outerTrips: number, ip: InnerPlan, column: Int32A
       case 'carried': {
         lastRead[a.j] = n;
         const c = cv.find(`${a.j}:${a.inits.join(',')}`, () => ({
-          j: a.j, dtype: g.dtype[a.inits[0]], init: addr2(Array.from(a.inits, (x) => spill[x]), outerTrips, 1, intTables),
+          j: a.j, dtype: g.dtype[a.inits[0]], init: addrOf(Array.from(a.inits, (x) => spill[x]), intTables, outerTrips),
         }));
         return { kind: 'carried', c };
       }
       case 'gather':
-        return { kind: 'mem', addr: addr2(Array.from(a.nodes, (x) => spill[x]), outerTrips, ip.trips, intTables) };
+        return { kind: 'mem', addr: addrOf(Array.from(a.nodes, (x) => spill[x]), intTables, outerTrips) };
       default:
         return a;
     }

@@ -12,7 +12,7 @@
  */
 import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
-import { findRuns, verifyRun, type Addr, type LoopPlan, type PlanInstr, type PlanOperand, type RerollOptions } from './reroll.js';
+import { addrOf, constOperand, findRuns, verifyRun, type Addr, type LoopPlan, type PlanInstr, type PlanOperand, type RerollOptions } from './reroll.js';
 
 /**
  * How an inner-loop instruction reads an operand, before memory is placed: as in a loop plan,
@@ -39,29 +39,6 @@ export interface InnerPlan {
   readonly period: number;
   readonly trips: number;
   readonly body: readonly InnerInstr[];
-}
-
-const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
-
-/** `base + stride * q + outer * o` when seq[o * trips + q] fits that, else a table indexed so. */
-export function addr2(seq: ArrayLike<number>, outerTrips: number, trips: number, tables: Int32Array[]): Addr {
-  const base = seq[0];
-  const stride = trips > 1 ? seq[1] - base : 0;
-  const outer = outerTrips > 1 ? seq[trips] - base : 0;
-  let affine = true;
-  for (let o = 0; o < outerTrips && affine; o++) {
-    for (let q = 0; q < trips && affine; q++) affine = seq[o * trips + q] === base + stride * q + outer * o;
-  }
-  if (affine) return { base, stride, outer, table: -1 };
-  // Affine in q with one stride, but not in o (an outer iteration that reads values placed
-  // elsewhere, such as a peeled first iteration's): a table over o plus stride * q.
-  let split = true;
-  for (let o = 0; o < outerTrips && split; o++) {
-    for (let q = 0; q < trips && split; q++) split = seq[o * trips + q] === seq[o * trips] + stride * q;
-  }
-  tables.push(split ? Int32Array.from({ length: outerTrips }, (_, o) => seq[o * trips]) : Int32Array.from(seq));
-  return split ? { base: 0, stride, outer: 1, table: tables.length - 1, split: true }
-    : { base: 0, stride: 1, outer: trips, table: tables.length - 1 };
 }
 
 /** The outer plan with inner loops found in its body, or the plan itself when there are none. */
@@ -127,16 +104,12 @@ function planInner(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: Reado
       const xt = arg[t];
       if (g.op[xt] === CONST) {
         for (let r = 0; r < n; r++) seq[r] = g.consts[g.a[nodes[r]]];
-        let same = true;
-        for (let r = 1; r < n && same; r++) same = sameBits(seq[r], seq[0]);
-        if (same) { args.push({ kind: 'const', value: seq[0] }); continue; }
-        floatTables.push(Float64Array.from(seq));
-        args.push({ kind: 'consts', table: floatTables.length - 1, index: { base: 0, stride: 1, outer: trips, table: -1 } });
+        args.push(constOperand(seq, floatTables, { base: 0, stride: 1, outer: trips, table: -1 }));
         continue;
       }
       if (g.op[xt] === INPUT) {
         for (let r = 0; r < n; r++) seq[r] = g.a[nodes[r]];
-        args.push({ kind: 'input', addr: addr2(seq, T, trips, intTables) });
+        args.push({ kind: 'input', addr: addrOf(seq, intTables, T) });
         continue;
       }
       if (pos[xt] >= copyStart(0, 0)) { args.push({ kind: 'local', j: pos[xt] - copyStart(0, 0) }); continue; }
@@ -154,7 +127,7 @@ function planInner(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: Reado
     const outs = outputsOf.get(t);
     for (let k = 0; outs !== undefined && k < outs.length; k++) {
       for (let o = 0; o < T; o++) for (let q = 0; q < trips; q++) seq[o * trips + q] = outputsOf.get(at(o, q, m))![k] - 1;
-      outputs.push(addr2(seq, T, trips, intTables));
+      outputs.push(addrOf(seq, intTables, T));
     }
     body.push({ at: m, node: t, args, outputs });
   }

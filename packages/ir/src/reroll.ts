@@ -272,18 +272,44 @@ export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
   return cx.runs.sort((a, b) => a.start - b.start);
 }
 
-/** `base + stride * i` when the sequence is affine, else a new table in `tables`. */
-export function addrOf(seq: ArrayLike<number>, tables: Int32Array[]): Addr {
-  const n = seq.length;
-  const stride = n > 1 ? seq[1] - seq[0] : 0;
+/**
+ * The address of entry `o * trips + q` of `seq` over the loop counter q and the enclosing
+ * counter o, with trips = seq.length / outerTrips (outerTrips 1: a loop that is not nested):
+ * `base + stride * q + outer * o` when it fits; else a split address (a table over o plus
+ * `stride * q`) when only the outer part is irregular, such as an outer iteration that reads
+ * a peeled first iteration's values; else a table indexed `q + trips * o`.
+ */
+export function addrOf(seq: ArrayLike<number>, tables: Int32Array[], outerTrips = 1): Addr {
+  const trips = seq.length / outerTrips;
+  const base = seq[0];
+  const stride = trips > 1 ? seq[1] - base : 0;
+  const outer = outerTrips > 1 ? seq[trips] - base : 0;
   let affine = true;
-  for (let r = 2; r < n && affine; r++) affine = seq[r] - seq[r - 1] === stride;
-  if (affine) return { base: seq[0], stride, outer: 0, table: -1 };
-  tables.push(Int32Array.from(seq));
-  return { base: 0, stride: 1, outer: 0, table: tables.length - 1 };
+  for (let o = 0; o < outerTrips && affine; o++) {
+    for (let q = 0; q < trips && affine; q++) affine = seq[o * trips + q] === base + stride * q + outer * o;
+  }
+  if (affine) return { base, stride, outer, table: -1 };
+  let split = outerTrips > 1;
+  for (let o = 0; o < outerTrips && split; o++) {
+    for (let q = 0; q < trips && split; q++) split = seq[o * trips + q] === seq[o * trips] + stride * q;
+  }
+  tables.push(split ? Int32Array.from({ length: outerTrips }, (_, o) => seq[o * trips]) : Int32Array.from(seq));
+  return split ? { base: 0, stride, outer: 1, table: tables.length - 1, split: true }
+    : { base: 0, stride: 1, outer: outerTrips > 1 ? trips : 0, table: tables.length - 1 };
 }
 
-const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+/** Bitwise equality of doubles; every NaN equals every NaN. */
+export const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** One constant when every copy reads the same bits, else a table of them read at `index`. */
+export function constOperand(values: Float64Array, floatTables: Float64Array[], index: Addr):
+  Extract<PlanOperand, { kind: 'const' } | { kind: 'consts' }> {
+  let same = true;
+  for (let r = 1; r < values.length && same; r++) same = sameBits(values[r], values[0]);
+  if (same) return { kind: 'const', value: values[0] };
+  floatTables.push(Float64Array.from(values));
+  return { kind: 'consts', table: floatTables.length - 1, index };
+}
 
 /** The body template of a confirmed run: how each instruction reads each operand. */
 export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: ReadonlyMap<number, readonly number[]>,
@@ -301,13 +327,7 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
       const xt = arg[t];
       if (g.op[xt] === CONST) {
         for (let r = 0; r < trips; r++) seq[r] = g.consts[g.a[arg[at(r, j)]]];
-        let same = true;
-        for (let r = 1; r < trips && same; r++) same = sameBits(seq[r], seq[0]);
-        if (same) args.push({ kind: 'const', value: seq[0] });
-        else {
-          floatTables.push(Float64Array.from(seq));
-          args.push({ kind: 'consts', table: floatTables.length - 1, index: { base: 0, stride: 1, outer: 0, table: -1 } });
-        }
+        args.push(constOperand(seq, floatTables, { base: 0, stride: 1, outer: 0, table: -1 }));
         continue;
       }
       if (g.op[xt] === INPUT) {

@@ -9,14 +9,12 @@
 import { AdjointError } from './errors.js';
 import { BOOL, CONST, INPUT, argArray } from './graph.js';
 import { ARITY } from './ops.js';
-import { addrAt, type Addr } from './reroll.js';
+import { addrAt, sameBits, type Addr } from './reroll.js';
 import type { InnerLoop, LoopUnit, Schedule } from './schedule.js';
 
 function fail(message: string): never {
   throw new AdjointError('bad-schedule', message);
 }
-
-const sameBits = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
 export function verifySchedule(s: Schedule): void {
   const g = s.graph;
