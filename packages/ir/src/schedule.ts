@@ -115,13 +115,11 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   };
   // Loops that share tape columns with a fusion prologue are not nested (their columns are
   // laid out by body offset); every other loop may get inner loops.
-  const pairedPrologue = (prev: Run | undefined, run: Run): boolean =>
-    prev !== undefined && prev.prologue !== undefined && prev.start + prev.period * prev.trips === run.start;
   let at = 0;
   runs.forEach((run, k) => {
     straight(at, run.start);
     let plan = planLoop(g, code, pos, outputsOf, run, intTables, floatTables);
-    if (options.nest !== false && run.prologue === undefined && !pairedPrologue(runs[k - 1], run)) {
+    if (options.nest !== false && run.prologue === undefined && !sharesColumns(runs[k - 1], run)) {
       plan = nestLoop(g, code, pos, outCount, outputsOf, plan, rerollOptions, intTables, floatTables);
     }
     drafts.push({ kind: 'loop', plan });
@@ -205,20 +203,15 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   // prologue's body at offset `prologue`), so readers of the whole column see one affine range.
   const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
   const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] as Int32Array[] }));
-  const planOf = (u: number): LoopPlan | null => {
+  const planOf = (u: number): LoopPlan | undefined => {
     const d = drafts[u];
-    return d !== undefined && d.kind === 'loop' ? d.plan : null;
+    return d !== undefined && d.kind === 'loop' ? d.plan : undefined;
   };
-  const pairedWithNext = (u: number): boolean => {
-    const p = planOf(u);
-    const next = planOf(u + 1);
-    return p !== null && p.prologue !== undefined && next !== null && next.prologue === undefined
-      && next.start === p.start + p.period * p.trips;
-  };
+  const pairedWithNext = (u: number): boolean => sharesColumns(planOf(u), planOf(u + 1));
   drafts.forEach((d, u) => {
     if (d.kind !== 'loop' || pairedWithNext(u)) return;
     const { start, period, trips } = d.plan;
-    const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1) : null;
+    const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1)! : null;
     const body = d.plan.body;
     const col = new Int32Array(body.length).fill(-1);
     const last = new Int32Array(body.length).fill(-1);
@@ -276,6 +269,12 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
   });
   return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
+}
+
+/** A fusion prologue and the fused loop right after it: they share tape columns. */
+function sharesColumns(pre: Run | undefined, run: Run | undefined): boolean {
+  return pre !== undefined && run !== undefined && pre.prologue !== undefined && run.prologue === undefined
+    && pre.start + pre.period * pre.trips === run.start;
 }
 
 /** Registers for code[start .. end), reused as soon as a value's last local read has passed. */
