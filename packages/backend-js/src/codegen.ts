@@ -57,6 +57,18 @@ function index(a: Addr, i = 'i', o = 'o'): string {
   return a.table >= 0 ? `T${a.table}[${k}]` : k;
 }
 
+/** `let` lines for nf float registers `${f}k = 0` and nb bool registers `${b}k = false`. */
+function declareRegisters(f: string, b: string, nf: number, nb: number, indent: string): string[] {
+  const out: string[] = [];
+  if (nf > 0) out.push(`${indent}let ` + Array.from({ length: nf }, (_, k) => `${f}${k} = 0`).join(', ') + ';');
+  if (nb > 0) out.push(`${indent}let ` + Array.from({ length: nb }, (_, k) => `${b}${k} = false`).join(', ') + ';');
+  return out;
+}
+
+/** Booleans live in `t` as 1 and 0: a read compares with 0, a write converts. */
+const fromMemory = (read: string, bool: boolean): string => (bool ? `(${read} !== 0)` : read);
+const toMemory = (reg: string, bool: boolean): string => (bool ? `${reg} ? 1 : 0` : reg);
+
 /** True when an address does not change with the loop counter: read it once, before the loop. */
 const invariant = (a: Addr): boolean => a.table < 0 && a.stride === 0;
 
@@ -67,14 +79,10 @@ export function generateJs(s: Schedule): JsProgram {
   const inputs = Array.from(g.inputNames, (_, k) => `i${k}`);
   const spills = Array.from({ length: s.nSpill }, (_, k) => `t[${k}]`);
   let maxRegs = 0;
-  for (const u of s.units) maxRegs = Math.max(maxRegs, u.fregs, u.bregs);
+  for (const u of s.units) if (u.kind === 'straight') maxRegs = Math.max(maxRegs, u.fregs, u.bregs);
   const fregs = Array.from({ length: maxRegs }, (_, k) => `r${k}`);
   const bregs = Array.from({ length: maxRegs }, (_, k) => `b${k}`);
-  const memRead = (x: number): string => (g.dtype[x] === BOOL ? `(${spills[s.spill[x]]} !== 0)` : spills[s.spill[x]]);
-  const registers = (u: StraightUnit): string[] => [
-    ...(u.fregs > 0 ? ['let ' + fregs.slice(0, u.fregs).join(' = 0, ') + ' = 0;'] : []),
-    ...(u.bregs > 0 ? ['let ' + bregs.slice(0, u.bregs).join(' = false, ') + ' = false;'] : []),
-  ];
+  const memRead = (x: number): string => fromMemory(spills[s.spill[x]], g.dtype[x] === BOOL);
 
   // Inputs a straight unit reads are copied into locals once: repeated bounds-checked x[k]
   // loads cost up to 1.4x on W1 n=100 (measured), since stores to g block load elimination.
@@ -93,7 +101,7 @@ export function generateJs(s: Schedule): JsProgram {
   };
 
   const straightUnit = (unit: StraightUnit, u: number, lines: string[]): void => {
-    lines.push(...registers(unit));
+    lines.push(...declareRegisters('r', 'b', unit.fregs, unit.bregs, ''));
     usedInputs.length = 0;
     const declLine = lines.push('') - 1;   // filled with the inputs this unit reads, once known
     const args: string[] = [];
@@ -105,7 +113,7 @@ export function generateJs(s: Schedule): JsProgram {
       const isBool = g.dtype[i] === BOOL;
       const r = (isBool ? bregs : fregs)[s.reg[i]];
       let line = `${r} = ${render(op, args)};`;
-      if (s.spill[i] >= 0) line += isBool ? ` ${spills[s.spill[i]]} = ${r} ? 1 : 0;` : ` ${spills[s.spill[i]]} = ${r};`;
+      if (s.spill[i] >= 0) line += ` ${spills[s.spill[i]]} = ${toMemory(r, isBool)};`;
       const outs = s.outputsOf.get(i);
       if (outs !== undefined) for (const k of outs) line += ` g[${k - 1}] = ${r};`;
       lines.push(line);
@@ -154,11 +162,7 @@ export function generateJs(s: Schedule): JsProgram {
         case 'local': return reg(a.j);
         case 'carried': return `${nm.k}${a.c}`;
         case 'outer': return hoist(memRead(a.node));
-        case 'mem': {
-          // Booleans live in memory as 1 and 0, as in straight units.
-          const read = invariant(a.addr) ? hoist(`t[${at(a.addr)}]`) : `t[${at(a.addr)}]`;
-          return bool ? `(${read} !== 0)` : read;
-        }
+        case 'mem': return fromMemory(invariant(a.addr) ? hoist(`t[${at(a.addr)}]`) : `t[${at(a.addr)}]`, bool);
       }
     };
     const body: string[] = [];
@@ -196,27 +200,23 @@ export function generateJs(s: Schedule): JsProgram {
       });
       let line = `${r} = ${render(ins.op, args)};`;
       const bool = ins.dtype === BOOL;
-      const stored = bool ? `${r} ? 1 : 0` : r;
+      const stored = toMemory(r, bool);
       if (ins.store !== null) line += ` t[${at(ins.store)}] = ${stored};`;
       // A final value is in its carried variable after the loop; otherwise store every time.
       const c = ins.storeLast >= 0 ? loop.carried.findIndex((v) => v.j === j) : -1;
       if (ins.storeLast >= 0 && c < 0) line += ` t[${ins.storeLast}] = ${stored};`;
-      if (c >= 0) after.push(`${indent}t[${ins.storeLast}] = ${bool ? `${nm.k}${c} ? 1 : 0` : `${nm.k}${c}`};`);
+      if (c >= 0) after.push(`${indent}t[${ins.storeLast}] = ${toMemory(`${nm.k}${c}`, bool)};`);
       for (const o of ins.outputs) line += ` g[${at(o)}] = ${r};`;
       body.push(`${indent}  ${line}`);
     });
     innerBefore(loop.body.length);
     if (loop.carried.length > 0) body.push(`${indent}  ` + loop.carried.map((c, k) => `${nm.k}${k} = ${reg(c.j)};`).join(' '));
     // The first iteration's value: the init address at counter 0.
-    const initRead = (c: Carried): string => {
-      const read = `t[${at({ ...c.init, stride: 0 })}]`;
-      return c.dtype === BOOL ? `(${read} !== 0)` : read;
-    };
+    const initRead = (c: Carried): string => fromMemory(`t[${at({ ...c.init, stride: 0 })}]`, c.dtype === BOOL);
     const inits = loop.carried.map((c, k) => `${nm.k}${k} = ${initRead(c)}`);   // may hoist: before the hoisted line
     if (hoisted.length > 0) lines.push(`${indent}const ` + hoisted.join(', ') + ';');
     if (inits.length > 0) lines.push(`${indent}let ` + inits.join(', ') + ';');
-    if (loop.fregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.fregs }, (_, k) => `${nm.f}${k} = 0`).join(', ') + ';');
-    if (loop.bregs > 0) lines.push(`${indent}let ` + Array.from({ length: loop.bregs }, (_, k) => `${nm.b}${k} = false`).join(', ') + ';');
+    lines.push(...declareRegisters(nm.f, nm.b, loop.fregs, loop.bregs, indent));
     lines.push(`${indent}for (let ${nm.i} = 0; ${nm.i} < ${loop.trips}; ${nm.i}++) {`, ...body, `${indent}}`, ...after);
   };
 

@@ -12,7 +12,7 @@ export { verifyGraph } from './verify.js';
 export { interpret, evaluateAll } from './interp.js';
 export { gradientGraph, type GradientOptions } from './gradient.js';
 export {
-  scheduleGraph, chunkCount, emittedInstructions, DEFAULT_CHUNK_SIZE,
+  scheduleGraph, emittedInstructions, DEFAULT_CHUNK_SIZE,
   type Schedule, type ScheduleOptions, type Unit, type StraightUnit, type LoopUnit, type LoopInstr, type LoopOperand,
   type Carried, type Addr, type InnerLoop,
 } from './schedule.js';

@@ -300,11 +300,6 @@ function straightRegisters(g: Graph, code: Int32Array, start: number, end: numbe
   return [used[0], used[1]];
 }
 
-/** Number of units (functions) in a schedule. */
-export function chunkCount(s: Schedule): number {
-  return s.units.length;
-}
-
 /** Instructions the generated code contains: straight instructions plus one body per loop. */
 export function emittedInstructions(s: Schedule): number {
   let total = 0;
