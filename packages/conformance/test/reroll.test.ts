@@ -57,6 +57,21 @@ function expectSameBits(s: Schedule, grad: Graph, point: readonly number[]): voi
   for (let k = 0; k < g.length; k++) expect(Object.is(g[k], want[k + 1]), `gradient ${k}`).toBe(true);
 }
 
+/**
+ * Trace `f`, differentiate with respect to every param, schedule with rerolling and verify
+ * the schedule; the loop features it uses, and a check of its generated code at the params'
+ * traced values.
+ */
+function rerolled(f: Value, params: readonly Value[]): { grad: Graph; s: Schedule; seen: Map<string, number>; check(): void } {
+  const { graph } = traceValue(f, params);
+  const grad = gradientGraph(graph, { params: params.map((_, k) => k) });
+  const s = scheduleGraph(grad, { reroll: true });
+  verifySchedule(s);
+  const seen = new Map<string, number>();
+  features(s, seen);
+  return { grad, s, seen, check: () => expectSameBits(s, grad, params.map((p) => p.data)) };
+}
+
 describe('rerolled schedules', () => {
   test('random graphs: every schedule verifies, at two chunk sizes, and every loop feature occurs', () => {
     const seen = new Map<string, number>();
@@ -101,16 +116,12 @@ describe('rerolled schedules', () => {
     const n = 60;
     const xs = Array.from({ length: n }, (_, i) => new Value(Math.sin(i), `x${i}`));
     const terms = xs.slice(0, -1).map((x, i) => xs[i + 1].sub(x.square()).square().mul(100).add(new Value(1).sub(x).square()));
-    const { graph } = traceValue(Value.sum(terms), xs);
-    const grad = gradientGraph(graph, { params: xs.map((_, k) => k) });
-    const s = scheduleGraph(grad, { reroll: true });
-    verifySchedule(s);
+    const { s, check } = rerolled(Value.sum(terms), xs);
     // One loop computes the terms (reading x[i + 1]) and adds each to the carried sum.
     const fused = s.units.find((u) => u.kind === 'loop' && u.carried.length > 0
       && u.body.some((b) => b.args.some((a) => a.kind === 'input' && a.addr.stride === 1)));
     expect(fused, 'a loop with both the terms and the running sum').toBeDefined();
-    const point = xs.map((x) => x.data);
-    expectSameBits(s, grad, point);
+    check();
   });
 
   test('a recurrence followed by a longer sum fuses too (re-phased loop, prologue from the sum)', () => {
@@ -121,15 +132,11 @@ describe('rerolled schedules', () => {
     const cs: Value[] = [];
     let phi = th[0];
     for (let k = 0; k < n; k++) { if (k > 0) phi = phi.add(th[k]); cs.push(phi.cos()); }
-    const { graph } = traceValue(Value.sum(cs).sub(0.6 * n).square(), th);
-    const grad = gradientGraph(graph, { params: th.map((_, k) => k) });
-    const s = scheduleGraph(grad, { reroll: true });
-    verifySchedule(s);
+    const { s, check } = rerolled(Value.sum(cs).sub(0.6 * n).square(), th);
     // One loop carries both the angle and the running sum of cosines.
     const fused = s.units.find((u) => u.kind === 'loop' && u.carried.length >= 2 && u.body.some((b) => b.op === OP_CODE.cos));
     expect(fused, 'a loop carrying the angle and the sum').toBeDefined();
-    const point = th.map((t) => t.data);
-    expectSameBits(s, grad, point);
+    check();
   });
 
   test('a 2-D grid (rows x columns) becomes loops nested two deep, gradients written from the inner loops', () => {
@@ -146,17 +153,11 @@ describe('rerolled schedules', () => {
       }
       rowSums.push(Value.sum(terms).tanh());
     }
-    const { graph } = traceValue(Value.sum(rowSums), xs);
-    const grad = gradientGraph(graph, { params: xs.map((_, k) => k) });
-    const s = scheduleGraph(grad, { reroll: true });
-    verifySchedule(s);
-    const seen = new Map<string, number>();
-    features(s, seen);
+    const { seen, check } = rerolled(Value.sum(rowSums), xs);
     for (const k of ['inner loop', 'inner carried', 'inner gradient write', 'inner input over both counters']) {
       expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
     }
-    const point = xs.map((x) => x.data);
-    expectSameBits(s, grad, point);
+    check();
   });
 
   test('an MLP over samples nests neurons inside samples; weight gradients accumulate across samples through split addresses', () => {
@@ -181,12 +182,7 @@ describe('rerolled schedules', () => {
       });
       losses.push(h[0].sub(rnd()).square());
     }
-    const { graph } = traceValue(Value.mean(losses), params);
-    const grad = gradientGraph(graph, { params: params.map((_, k) => k) });
-    const s = scheduleGraph(grad, { reroll: true });
-    verifySchedule(s);
-    const seen = new Map<string, number>();
-    features(s, seen);
+    const { grad, seen, check } = rerolled(Value.mean(losses), params);
     for (const k of ['inner loop', 'inner mem split']) expect(seen.get(k) ?? 0, `loops using "${k}"`).toBeGreaterThan(0);
     // nest: false keeps the bodies flat, with the same bits.
     const flat = scheduleGraph(grad, { reroll: true, nest: false });
@@ -194,8 +190,7 @@ describe('rerolled schedules', () => {
     expect(flat.units.some((u) => u.kind === 'loop')).toBe(true);
     expect(flat.units.every((u) => u.kind === 'straight' || u.inner.length === 0)).toBe(true);
     expectSameBits(flat, grad, params.map((p) => p.data));
-    const point = params.map((p) => p.data);
-    expectSameBits(s, grad, point);
+    check();
   });
 
   test('graphs made with GraphBuilder (hash-consed, simplified) reroll too', () => {
