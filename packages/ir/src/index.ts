@@ -9,7 +9,8 @@ export {
 } from './graph.js';
 export { printGraph, printNode, parseGraph, formatNumber } from './text.js';
 export { verifyGraph } from './verify.js';
-export { interpret, evaluateAll } from './interp.js';
+export { interpret, evaluateAll, type MathOverrides } from './interp.js';
+export { toFloat32 } from './precision.js';
 export { gradientGraph, type GradientOptions } from './gradient.js';
 export {
   scheduleGraph, emittedInstructions, DEFAULT_CHUNK_SIZE,

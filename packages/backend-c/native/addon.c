@@ -1,0 +1,117 @@
+/*
+ * The one native addon: loads shared libraries that the C backend built and calls their
+ * gradient functions on typed-array buffers in place (no copies, no per-graph N-API code).
+ *
+ *   open(path)                 -> library handle (dlopen; throws with dlerror's text)
+ *   symbol(library, name)      -> function handle (dlsym)
+ *   call(fn, x, g, t)          -> f    fn: double (*)(const double *, double *, double *)
+ *   callF32(fn, x, g, t)       -> f    fn: float  (*)(const float *, float *, float *)
+ *
+ * x, g and t are Float64Arrays (Float32Arrays for callF32); their lengths are the caller's
+ * business (the JS side checks them once, when it binds a kernel). Libraries stay loaded
+ * for the life of the process: a rebuilt graph gets a new, content-hashed file name.
+ */
+#include <dlfcn.h>
+#include <node_api.h>
+#include <stddef.h>
+
+typedef double (*grad_f64)(const double *, double *, double *);
+typedef float (*grad_f32)(const float *, float *, float *);
+
+#define CHECK(env, call)                                                   \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error((env), "ADJOINT_NATIVE", "N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+static napi_value open_library(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t len = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len + 1 >= sizeof path) {
+    napi_throw_type_error(env, "ADJOINT_NATIVE", "open(path): path must be a string shorter than 4096 bytes");
+    return NULL;
+  }
+  void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL) {
+    const char *why = dlerror();
+    napi_throw_error(env, "ADJOINT_NATIVE", why != NULL ? why : "dlopen failed");
+    return NULL;
+  }
+  napi_value handle;
+  CHECK(env, napi_create_external(env, lib, NULL, NULL, &handle));
+  return handle;
+}
+
+static napi_value find_symbol(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *lib = NULL;
+  char name[256];
+  size_t len = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_external(env, argv[0], &lib) != napi_ok
+      || napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok || len + 1 >= sizeof name) {
+    napi_throw_type_error(env, "ADJOINT_NATIVE", "symbol(library, name): a handle from open() and a name shorter than 256 bytes");
+    return NULL;
+  }
+  dlerror();
+  void *fn = dlsym(lib, name);
+  if (fn == NULL) {
+    const char *why = dlerror();
+    napi_throw_error(env, "ADJOINT_NATIVE", why != NULL ? why : "dlsym found no such symbol");
+    return NULL;
+  }
+  napi_value handle;
+  CHECK(env, napi_create_external(env, fn, NULL, NULL, &handle));
+  return handle;
+}
+
+/* The data pointer of typed array `v` if it has type `want`, else NULL. */
+static void *buffer_of(napi_env env, napi_value v, napi_typedarray_type want) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL) != napi_ok || type != want) return NULL;
+  return data;
+}
+
+static napi_value call_any(napi_env env, napi_callback_info info, int f32) {
+  size_t argc = 4;
+  napi_value argv[4];
+  void *fn = NULL;
+  napi_typedarray_type type = f32 ? napi_float32_array : napi_float64_array;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *x = argc == 4 ? buffer_of(env, argv[1], type) : NULL;
+  void *g = argc == 4 ? buffer_of(env, argv[2], type) : NULL;
+  void *t = argc == 4 ? buffer_of(env, argv[3], type) : NULL;
+  if (argc != 4 || napi_get_value_external(env, argv[0], &fn) != napi_ok || x == NULL || g == NULL || t == NULL) {
+    napi_throw_type_error(env, "ADJOINT_NATIVE", f32 ? "callF32(fn, x, g, t): a handle from symbol() and three Float32Arrays"
+                                                      : "call(fn, x, g, t): a handle from symbol() and three Float64Arrays");
+    return NULL;
+  }
+  double f = f32 ? (double)((grad_f32)fn)(x, g, t) : ((grad_f64)fn)(x, g, t);
+  napi_value result;
+  CHECK(env, napi_create_double(env, f, &result));
+  return result;
+}
+
+static napi_value call_f64(napi_env env, napi_callback_info info) { return call_any(env, info, 0); }
+static napi_value call_f32(napi_env env, napi_callback_info info) { return call_any(env, info, 1); }
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"open", NULL, open_library, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"symbol", NULL, find_symbol, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"call", NULL, call_f64, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"callF32", NULL, call_f32, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
