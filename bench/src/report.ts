@@ -76,13 +76,13 @@ function timeTable(rs: readonly WorkloadResult[]): string[] {
 
 function compileTable(rs: readonly WorkloadResult[]): string[] {
   const lines = [
-    '| workload | trace nodes | instructions | functions (loops) | build graph ms | compile ms | µs / trace node | trace / gradient / schedule / codegen / parse ms | first call ms | straight-line compile ms |',
+    '| workload | trace nodes | instructions | functions (loops) | build graph ms | compile ms | µs / trace node | trace / gradient / schedule / codegen / build ms | first call ms | straight-line compile ms |',
     '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of rs) {
     const c = r.compile;
     const p = c.phases;
-    const phases = [p.trace, p.gradient, p.schedule, p.codegen, p.parse].map(fmt).join(' / ');
+    const phases = [p.trace, p.gradient, p.schedule, p.codegen, p.build].map(fmt).join(' / ');
     lines.push(`| ${r.label} | ${c.traceNodes.toLocaleString('en-US')} | ${c.instructions.toLocaleString('en-US')} | ${c.chunks} (${c.loops}) | ${fmt(c.buildMs)} | ${fmt(c.ms)} | ${fmt(c.usPerTraceNode)} | ${phases} | ${fmt(c.firstCallMs)} | ${'compileMs' in r.straight ? fmt(r.straight.compileMs) : '—'} |`);
   }
   return lines;

@@ -24,7 +24,7 @@ export interface CompileFigures {
   buildMs: number;
   /** compileGradientFunction wall time: trace + the four phases below. One compile (see below). */
   ms: number;
-  phases: { trace: number; gradient: number; schedule: number; codegen: number; parse: number };
+  phases: { trace: number; gradient: number; schedule: number; codegen: number; build: number };
   traceNodes: number;
   gradientNodes: number;
   instructions: number;
@@ -79,7 +79,7 @@ function compileFigures(w: Workload, progress: (m: string) => void): { fn: GradF
     fn,
     figures: {
       buildMs, ms,
-      phases: { trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.parse), ...st.ms },
+      phases: { trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.build), ...st.ms },
       traceNodes: st.traceNodes, gradientNodes: st.gradientNodes, instructions: st.instructions, chunks: st.chunks,
       loops: st.loops, usPerTraceNode: (ms * 1000) / st.traceNodes, firstCallMs,
     },

@@ -1,8 +1,15 @@
 /**
  * The backends under test. Adding one is one line in `backends`: a name, its bound against
  * the interpreter, and how to compile a Value graph into `values -> { value, gradient }`.
+ *
+ * A backend whose libm is not V8's (C) names its own math: the interpreter runs with those
+ * ops evaluated by the backend's platform (a probe compiled from the same render table), and
+ * then everything must match bit for bit. How far that libm is from JS's Math is measured
+ * per op in `test/libm.test.ts`.
  */
 import type { Value } from '@adjoint/autograd';
+import { LIBM_OPS, PROBE_NAME, buildSharedLibrary, findCompiler, loadNativeKernel, mathProbeSource, type Precision } from '@adjoint/backend-c';
+import { OP_CODE, type MathOverrides } from '@adjoint/ir';
 import {
   compileGradientFunction, loadCompiledFunction, serializeCompiledFunction, type CompileOptions,
 } from '@adjoint/jit';
@@ -23,6 +30,10 @@ export interface ConformanceBackend {
    * The JS variants are 0; C and wasm will state theirs (libm differs from V8's Math).
    */
   readonly ulps: number;
+  /** Ops this backend evaluates with its own libm, for the interpreter it is checked against. */
+  readonly math?: () => MathOverrides;
+  /** 'f32': checked against the interpreter on the graph retyped to f32 (`toFloat32`). */
+  readonly precision?: Precision;
   compile(output: Value, params: Value[], inputs: Value[]): CompiledCase;
 }
 
@@ -31,6 +42,11 @@ export const REROLLED_OPTIONS = { reroll: { minTrips: 2, minCover: 1 }, cache: f
 
 /** Many tiny chunks: nearly every value crosses a chunk boundary, bools included. */
 export const CHUNKED_OPTIONS = { chunkSize: 3, cache: false } as const satisfies CompileOptions;
+
+/** tcc when installed (./dev setup installs it), else the default compiler. */
+function secondCompiler(): string | undefined {
+  try { return findCompiler('tcc').path; } catch { return undefined; }
+}
 
 function viaJit(options: CompileOptions, roundTrip = false): ConformanceBackend['compile'] {
   return (output, params, inputs) => {
@@ -41,6 +57,36 @@ function viaJit(options: CompileOptions, roundTrip = false): ConformanceBackend[
   };
 }
 
+/**
+ * How far the C platform's libm ops may be from V8's Math, in ulps of the result's precision
+ * (measured by test/libm.test.ts on glibc, x86-64; docs/backends.md states them). V8's own
+ * tanh is the one more than an ulp from glibc's.
+ */
+export const C_LIBM_ULPS: Readonly<Record<Precision, Readonly<Partial<Record<(typeof LIBM_OPS)[number], number>> & { other: number }>>> = {
+  f64: { other: 1, tanh: 2, sigmoid: 2, softplus: 2 },
+  f32: { other: 1, sinh: 2, tanh: 2, sigmoid: 2 },
+};
+
+// Cache: the probe per precision; bound: two.
+const probes = new Map<Precision, MathOverrides>();
+
+/** The C platform's libm ops, evaluated by a probe built with the default compiler. */
+export function cMath(precision: Precision): MathOverrides {
+  let math = probes.get(precision);
+  if (math === undefined) {
+    const lib = buildSharedLibrary(mathProbeSource(precision));
+    const probe = loadNativeKernel(lib.path, `${PROBE_NAME}_ws`, { nInputs: 3, nParams: 0, workspace: 1, precision });
+    const x = new Float64Array(3);
+    const none = new Float64Array(0);
+    math = Object.fromEntries(LIBM_OPS.map((op) => [op, (a: number, b: number) => {
+      x[0] = OP_CODE[op]; x[1] = a; x[2] = b;
+      return probe(x, none);
+    }]));
+    probes.set(precision, math);
+  }
+  return math;
+}
+
 export const backends: ConformanceBackend[] = [
   // Default options, compile cache included: what users get.
   { name: 'js', ulps: 0, compile: viaJit({}) },
@@ -49,6 +95,11 @@ export const backends: ConformanceBackend[] = [
   { name: 'js-rerolled', ulps: 0, compile: viaJit(REROLLED_OPTIONS) },
   // Loops among tiny chunks, through the serialized form: tables and tape survive a round trip.
   { name: 'js-rerolled-serialized', ulps: 0, compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 3 }, true) },
+  // Native C through the N-API addon, gcc -O2 (the default compiler).
+  { name: 'c', ulps: 0, math: () => cMath('f64'), compile: viaJit({ backend: 'c', cache: false }) },
+  // Loops among tiny chunks, built by tcc where it is installed: a second compiler and C's loop form.
+  { name: 'c-rerolled', ulps: 0, math: () => cMath('f64'), compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 7, backend: 'c', cc: secondCompiler() }) },
+  { name: 'c-f32', ulps: 0, precision: 'f32', math: () => cMath('f32'), compile: viaJit({ backend: 'c', precision: 'f32', cache: false }) },
 ];
 
 /** Each backend's bound in ulps against the interpreter, by name. */

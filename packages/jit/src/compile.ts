@@ -2,47 +2,20 @@
  * The facade's compile path: trace -> gradient graph -> schedule -> backend -> GradFn.
  * Only this package knows which backends exist.
  */
-import { traceValue, Value, type Trace } from '@adjoint/autograd';
-import { compileFactory, generateJs, parseSerialized, serializeProgram, type JsFactory } from '@adjoint/backend-js';
-import { AdjointError, DEFAULT_CHUNK_SIZE, gradientGraph, scheduleGraph, verifyGraph, type Graph, type ScheduleOptions } from '@adjoint/ir';
+import { traceValue, type Value, type Trace } from '@adjoint/autograd';
+import { compileFactory, parseSerialized, serializeProgram } from '@adjoint/backend-js';
+import { checkCName, checkMaxStackBytes, DEFAULT_C_NAME, generateC } from '@adjoint/backend-c';
+import { AdjointError, gradientGraph, scheduleGraph, verifyGraph, type Graph } from '@adjoint/ir';
+import { BUILDERS, type Artifact } from './backends.js';
 import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
+import { checkOptions, optionsKey, scheduleOptions, type BackendName, type CompileOptions } from './options.js';
 
-export type BackendName = 'js' | 'c' | 'wasm';
-
-export interface CompileOptions {
-  /** Where the gradient runs. Default 'js'. */
-  backend?: BackendName;
-  /** Order of the runtime inputs (named leaves that are not params). Default: creation order. */
-  inputs?: readonly Value[];
-  /** Most instructions per generated function. Default 1800 (V8 stops optimizing near 2,000 statements). */
-  chunkSize?: number;
-  /**
-   * Turn repeated structure (a traced loop) back into loops. 'auto' (default) rerolls when
-   * the code does not fit one function; true always; false never; an object always, with
-   * its own thresholds (defaults: loops of at least 4 iterations replacing at least 32
-   * instructions). Results are bit-identical in every case.
-   */
-  reroll?: boolean | 'auto' | RerollThresholds;
-  /** Reuse an identical earlier compilation. Default true. */
-  cache?: boolean;
-}
-
-export interface RerollThresholds {
-  /** Fewest iterations worth a loop (at least 2). */
-  minTrips?: number;
-  /** Fewest instructions a loop must replace. */
-  minCover?: number;
-  /**
-   * Loops inside loop bodies (default true): much less code, full speed within ~100 calls.
-   * false keeps each loop body straight-line, which can run faster once V8 has optimized
-   * large bodies (the MLP: 0.45x vs 0.62x hand-written, after ~0.5 s of warm-up).
-   */
-  nest?: boolean;
-}
+export type { BackendName, CompileOptions, RerollThresholds } from './options.js';
 
 /** What a compilation produced, for `inspectGeneratedCode` and serialization. */
 export interface CompileStats {
+  backend: BackendName;
   traceNodes: number;
   gradientNodes: number;
   /** Instructions in the generated code (a loop body counts once). */
@@ -52,20 +25,24 @@ export interface CompileStats {
   loops: number;
   /** Loops nested inside loops. */
   innerLoops: number;
-  /** Milliseconds per phase of the first compilation (zero when it came from the cache). */
-  ms: { gradient: number; schedule: number; codegen: number; parse: number };
+  /**
+   * Milliseconds per phase of the first compilation (zero when it came from the cache).
+   * build: JS parse, the C compiler (0 on a disk-cache hit) or wasm compilation.
+   */
+  ms: { gradient: number; schedule: number; codegen: number; build: number };
+  /** backend 'c': the compiler and level that built it, e.g. "gcc 12.2.0 -O2". */
+  toolchain?: string;
 }
 
-interface JsCompiled {
-  readonly factory: JsFactory;
-  readonly source: string;
-  readonly nSpill: number;
+interface Built {
+  readonly artifact: Artifact;
   readonly stats: CompileStats;
 }
 
 interface Compiled {
-  readonly source: string;
-  readonly nSpill: number;
+  readonly backend: BackendName;
+  readonly text: string;
+  readonly js?: Artifact['js'];
   readonly inputNames: readonly string[];
   readonly nParams: number;
   readonly defaults: Float64Array;
@@ -73,85 +50,38 @@ interface Compiled {
 }
 
 const compiledInfo = new WeakMap<GradFn, Compiled>();
-const KNOWN_OPTIONS = new Set(['backend', 'inputs', 'chunkSize', 'reroll', 'cache']);
 
-function checkOptions(options: CompileOptions): void {
-  if (options === null || typeof options !== 'object') {
-    throw new AdjointError('bad-options', `options must be an object such as { backend: 'js' }, got ${options === null ? 'null' : typeof options}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(k)) {
-      throw new AdjointError('bad-options', `unknown option "${k}"; the options are ${[...KNOWN_OPTIONS].join(', ')}`);
-    }
-  }
-  const backend = options.backend ?? 'js';
-  if (backend === 'c' || backend === 'wasm') {
-    throw new AdjointError('backend-unavailable', `the '${backend}' backend is not part of this release yet; use backend: 'js'`);
-  }
-  if (backend !== 'js') throw new AdjointError('bad-options', `unknown backend ${JSON.stringify(backend)}; use 'js'`);
-  const cs = options.chunkSize;
-  if (cs !== undefined && !(Number.isInteger(cs) && cs >= 1)) {
-    throw new AdjointError('bad-options', `chunkSize must be a positive integer, got ${String(cs)}`);
-  }
-  const rr = options.reroll;
-  if (rr !== null && typeof rr === 'object') {
-    for (const [k, v] of Object.entries(rr)) {
-      if (k === 'nest') {
-        if (typeof v !== 'boolean') throw new AdjointError('bad-options', `reroll.nest must be true or false, got ${String(v)}`);
-        continue;
-      }
-      if (k !== 'minTrips' && k !== 'minCover') throw new AdjointError('bad-options', `unknown reroll option "${k}"; the options are minTrips, minCover, nest`);
-      if (!(Number.isInteger(v) && (v as number) >= (k === 'minTrips' ? 2 : 1))) {
-        throw new AdjointError('bad-options', `reroll.${k} must be an integer >= ${k === 'minTrips' ? 2 : 1}, got ${String(v)}`);
-      }
-    }
-  } else if (rr !== undefined && rr !== true && rr !== false && rr !== 'auto') {
-    throw new AdjointError('bad-options', `reroll must be true, false, 'auto' or { minTrips, minCover, nest }, got ${JSON.stringify(rr) ?? String(rr)}`);
-  }
-}
-
-function buildJs(graph: Graph, nParams: number, schedule: ScheduleOptions): JsCompiled {
+function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions): Built {
   const t0 = performance.now();
   const grad = gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
   const t1 = performance.now();
-  const sched = scheduleGraph(grad, schedule);
+  const sched = scheduleGraph(grad, scheduleOptions(options));
   const t2 = performance.now();
-  const program = generateJs(sched);
-  const t3 = performance.now();
-  const factory = compileFactory(program.source);
-  const t4 = performance.now();
+  const artifact = BUILDERS[backend](sched, nParams, options);
   return {
-    factory,
-    source: program.source,
-    nSpill: program.nSpill,
+    artifact,
     stats: {
+      backend,
       traceNodes: graph.size,
       gradientNodes: grad.size,
-      instructions: program.instructions,
-      chunks: program.chunks,
-      loops: program.loops,
-      innerLoops: program.innerLoops,
-      ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: t3 - t2, parse: t4 - t3 },
+      instructions: artifact.instructions,
+      chunks: artifact.functions,
+      loops: artifact.loops,
+      innerLoops: artifact.innerLoops,
+      ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
+      ...(artifact.toolchain !== undefined ? { toolchain: artifact.toolchain } : {}),
     },
   };
 }
 
-/** The shared tail of both entry points: schedule options, the cache, and the GradFn. */
-function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, options: CompileOptions): GradFn {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const rr = options.reroll ?? 'auto';
-  const schedule: ScheduleOptions = typeof rr === 'object' ? { chunkSize, reroll: true, ...rr } : { chunkSize, reroll: rr };
-  const build = (): JsCompiled => buildJs(graph, nParams, schedule);
-  const key = `js|${nParams}|${chunkSize}|${String(schedule.reroll)}|${schedule.minTrips ?? ''}|${schedule.minCover ?? ''}|${schedule.nest ?? ''}`;
-  const js = options.cache === false ? build() : cached(graph, key, build);
-  const fn = makeGradFn({
-    kernel: js.factory(new Float64Array(js.nSpill)),
-    inputNames: graph.inputNames,
-    nParams,
-    defaults,
-    backend: 'js',
+/** The shared tail of both entry points: the cache, the backend, and the GradFn. */
+function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions): GradFn {
+  const make = (): Built => build(graph, nParams, backend, options);
+  const built = options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}`, make);
+  const fn = makeGradFn({ kernel: built.artifact.kernel(), inputNames: graph.inputNames, nParams, defaults, backend });
+  compiledInfo.set(fn, {
+    backend, text: built.artifact.text, js: built.artifact.js, inputNames: graph.inputNames, nParams, defaults, stats: built.stats,
   });
-  compiledInfo.set(fn, { ...js, inputNames: graph.inputNames, nParams, defaults });
   return fn;
 }
 
@@ -161,9 +91,9 @@ function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, opt
  * does not depend on gets gradient 0.
  */
 export function compileGradientFunction(output: Value, params: readonly Value[], options: CompileOptions = {}): GradFn {
-  checkOptions(options);
+  const backend = checkOptions(options);
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  return compileGraph(trace.graph, trace.nParams, trace.defaults, options);
+  return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options);
 }
 
 export interface GraphCompileOptions extends Omit<CompileOptions, 'inputs'> {
@@ -187,7 +117,7 @@ export function compileGraphGradient(graph: Graph, options: GraphCompileOptions)
   if ('inputs' in rest) {
     throw new AdjointError('bad-options', 'the inputs option is for Value graphs; a built graph\'s arguments are its input nodes, in index order');
   }
-  checkOptions(rest);
+  const backend = checkOptions(rest);
   if (graph === null || typeof graph !== 'object' || !(graph.op instanceof Uint8Array) || !(graph.outputs instanceof Int32Array)) {
     throw new AdjointError('bad-graph', 'compileGraphGradient needs a Graph, from new GraphBuilder() ... .finish([f]) or parseGraph(text)');
   }
@@ -199,7 +129,7 @@ export function compileGraphGradient(graph: Graph, options: GraphCompileOptions)
   if (defaults !== undefined && (defaults === null || typeof defaults.length !== 'number' || defaults.length !== nInputs)) {
     throw new AdjointError('bad-options', `defaults must hold one number per input (${nInputs}), got ${defaults === null ? 'null' : `length ${String(defaults.length)}`}`);
   }
-  return compileGraph(graph, nParams, defaults === undefined ? new Float64Array(nInputs) : Float64Array.from(defaults), rest);
+  return compileGraph(graph, nParams, defaults === undefined ? new Float64Array(nInputs) : Float64Array.from(defaults), backend, rest);
 }
 
 function infoOf(fn: GradFn, caller: string): Compiled {
@@ -210,19 +140,22 @@ function infoOf(fn: GradFn, caller: string): Compiled {
   return info;
 }
 
-/** The generated JavaScript, with a header describing the compilation. */
+const BACKEND_TITLES: { readonly [K in BackendName]: string } = { js: 'JS', c: 'C (native)', wasm: 'WebAssembly' };
+
+/** The generated code (JS, C or WAT), with a header describing the compilation. */
 export function inspectGeneratedCode(fn: GradFn): string {
   const info = infoOf(fn, 'inspectGeneratedCode');
+  const rem = info.backend === 'wasm' ? ';;' : '//';
   // Names go in a comment as ASCII only: \u escapes keep them readable and keep line
   // terminators (U+2028 included) out of the comment.
   const ascii = (n: string): string => JSON.stringify(n).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const names = info.inputNames.map((n, i) => `//   x[${i}] = ${ascii(n)}${i < info.nParams ? `  -> g[${i}]` : ''}`);
+  const names = info.inputNames.map((n, i) => `${rem}   x[${i}] = ${ascii(n)}${i < info.nParams ? `  -> g[${i}]` : ''}`);
   const st = info.stats;
   const lines = [
-    `// Adjoint JS backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
-    ...(st ? [`// trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s), ${st.loops} of them loops${st.innerLoops > 0 ? ` (${st.innerLoops} loops nested inside)` : ''}`] : []),
+    `${rem} Adjoint ${BACKEND_TITLES[info.backend]} backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
+    ...(st ? [`${rem} trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s), ${st.loops} of them loops${st.innerLoops > 0 ? ` (${st.innerLoops} loops nested inside)` : ''}`] : []),
     ...names,
-    info.source,
+    info.text,
   ];
   return lines.join('\n');
 }
@@ -235,11 +168,14 @@ export function compileStats(fn: GradFn): CompileStats | null {
 /** A standalone text form of a compiled gradient, for `loadCompiledFunction`. */
 export function serializeCompiledFunction(fn: GradFn): string {
   const info = infoOf(fn, 'serializeCompiledFunction');
-  return serializeProgram(info.source, {
+  if (info.js === undefined) {
+    throw new AdjointError('bad-arguments', `serializeCompiledFunction writes JavaScript; this function runs on the '${info.backend}' backend (use compileToC or compileToWasm for portable ${info.backend === 'c' ? 'C' : 'modules'})`);
+  }
+  return serializeProgram(info.js.source, {
     inputNames: info.inputNames,
     nParams: info.nParams,
     defaults: Array.from(info.defaults, String),
-    nSpill: info.nSpill,
+    nSpill: info.js.nSpill,
   });
 }
 
@@ -255,6 +191,48 @@ export function loadCompiledFunction(code: string): GradFn {
     defaults,
     backend: 'js',
   });
-  compiledInfo.set(fn, { source, nSpill: meta.nSpill, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null });
+  compiledInfo.set(fn, {
+    backend: 'js', text: source, js: { source, nSpill: meta.nSpill }, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null,
+  });
   return fn;
+}
+
+export interface CSourceOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision'> {
+  /** The function's name, a C identifier (default 'adjoint_grad'): `NAME`, `NAME_ws`, `NAME_N_INPUTS`, ... */
+  name?: string;
+  /** Also return the matching header. */
+  header?: boolean;
+  /** Largest workspace `NAME` keeps on the stack, in bytes (default 16384); past it only `NAME_ws` exists. */
+  maxStackBytes?: number;
+}
+
+/**
+ * The gradient of `output` as one self-contained C99 file (see docs/backends.md for the ABI):
+ * `double NAME(const double *inputs, double *grad)` returns f and writes the gradient.
+ */
+export function compileToC(output: Value, params: readonly Value[], options?: CSourceOptions & { header?: false }): string;
+export function compileToC(output: Value, params: readonly Value[], options: CSourceOptions & { header: true }): { source: string; header: string };
+export function compileToC(output: Value, params: readonly Value[], options?: CSourceOptions): string | { source: string; header: string };
+export function compileToC(output: Value, params: readonly Value[], options: CSourceOptions = {}): string | { source: string; header: string } {
+  if (options === null || typeof options !== 'object') {
+    throw new AdjointError('bad-options', `options must be an object such as { name: 'arm_grad' }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const allowed = ['inputs', 'chunkSize', 'reroll', 'precision', 'name', 'header', 'maxStackBytes'];
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) throw new AdjointError('bad-options', `unknown option "${k}" for compileToC; the options are ${allowed.join(', ')}`);
+  }
+  const { name, header, maxStackBytes, ...rest } = options;
+  checkOptions({ ...rest, backend: 'c' });
+  if (header !== undefined && typeof header !== 'boolean') {
+    throw new AdjointError('bad-options', `header must be true or false, got ${String(header)}`);
+  }
+  const trace = traceValue(output, params, { inputs: rest.inputs });
+  const grad = gradientGraph(trace.graph, { params: Array.from({ length: trace.nParams }, (_, k) => k) });
+  const p = generateC(scheduleGraph(grad, scheduleOptions(rest)), trace.graph.inputNames, {
+    name: name === undefined ? DEFAULT_C_NAME : checkCName(name),
+    precision: rest.precision ?? 'f64',
+    maxStackBytes: checkMaxStackBytes(maxStackBytes),
+    nParams: trace.nParams,
+  });
+  return header === true ? { source: p.source, header: p.header } : p.source;
 }

@@ -170,12 +170,28 @@ describe('options', () => {
     expect(msg).toMatch(/"gpu"/);
     expect(msg).toMatch(/'js'/);
   });
-  test("'c' and 'wasm' are not available yet", () => {
-    for (const backend of ['c', 'wasm'] as const) {
-      const msg = failure(() => compileGradientFunction(f, [x, y], { backend }), 'backend-unavailable');
-      expect(msg).toMatch(new RegExp(`'${backend}'`));
-      expect(msg).toMatch(/backend: 'js'/);
-    }
+  test('backend options are refused on the other backends, naming the backend they need', () => {
+    const cases: [object, RegExp][] = [
+      [{ precision: 'f32' }, /"precision" is for the 'c' and 'wasm' backends; add backend: 'c'/],
+      [{ cc: 'gcc' }, /"cc" is for the 'c' backend/],
+      [{ optLevel: 1 }, /"optLevel" is for the 'c' backend/],
+      [{ backend: 'c', math: 'embedded' }, /"math" is for the 'wasm' backend; add backend: 'wasm'/],
+    ];
+    for (const [options, want] of cases) expect(failure(() => compileGradientFunction(f, [x, y], options as never), 'bad-options')).toMatch(want);
+  });
+  test('bad values of backend options', () => {
+    expect(failure(() => compileGradientFunction(f, [x, y], { backend: 'c', precision: 'f16' as never }), 'bad-options')).toMatch(/'f64' or 'f32'/);
+    expect(failure(() => compileGradientFunction(f, [x, y], { backend: 'c', optLevel: 4 as never }), 'bad-options')).toMatch(/0, 1, 2 or 3/);
+    expect(failure(() => compileGradientFunction(f, [x, y], { backend: 'c', cc: '' }), 'bad-options')).toMatch(/compiler command/);
+  });
+  test('a C compiler that does not exist is named, with what to install', () => {
+    const msg = failure(() => compileGradientFunction(f, [x, y], { backend: 'c', cc: 'no-such-cc-adjoint' }), 'no-c-compiler');
+    expect(msg).toMatch(/no-such-cc-adjoint/);
+    expect(msg).toMatch(/apt-get install gcc/);
+  });
+  test('serializing a native function says what to use instead', () => {
+    const fn = compileGradientFunction(f, [x, y], { backend: 'c' });
+    expect(failure(() => serializeCompiledFunction(fn), 'bad-arguments')).toMatch(/compileToC/);
   });
   test('bad chunkSize', () => {
     for (const chunkSize of [0, -1, 1.5, NaN]) {

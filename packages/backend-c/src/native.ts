@@ -1,0 +1,153 @@
+/**
+ * Loads a library built by toolchain.ts into this process and binds one of its gradient
+ * functions as a JS function, through the one native addon (native/addon.c). The f64 path
+ * passes the caller's arrays straight to C: no copies, no allocation per call.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdjointError, quote } from '@adjoint/ir';
+
+/** What a kernel's C function expects: `double NAME(const double *x, double *g, double *t)`. */
+export interface KernelLayout {
+  /** Length of x: the params first, then the other inputs. */
+  readonly nInputs: number;
+  /** Length of g: one gradient entry per param. */
+  readonly nParams: number;
+  /** Length of t, the scratch array; the kernel owns one for its whole life. */
+  readonly workspace: number;
+  /** 'f32': the C function takes and returns float; values are rounded on the way in. */
+  readonly precision: 'f64' | 'f32';
+}
+
+/** Writes df/dparam into g[0..nParams) and returns f. */
+export type NativeKernel = (x: Float64Array, g: Float64Array) => number;
+
+type Handle = object;
+interface Addon {
+  open(path: string): Handle;
+  symbol(library: Handle, name: string): Handle;
+  call(fn: Handle, x: Float64Array, g: Float64Array, t: Float64Array): number;
+  callF32(fn: Handle, x: Float32Array, g: Float32Array, t: Float32Array): number;
+}
+
+// Resolved against this file, which is src/native.ts under the tests and dist/native.js when
+// built: `../dist/` names the same file from both.
+const ADDON_URL = new URL('../dist/adjoint_native.node', import.meta.url);
+
+// Cache: the addon, loaded on first use; bound: one.
+let addon: Addon | undefined;
+// Cache: dlopen handle per absolute library path; bound: the libraries loaded in this
+// process. A library stays loaded for the life of the process anyway (content-hashed names
+// make that safe), so dropping entries would free nothing.
+const libraries = new Map<string, Handle>();
+
+/** The native addon, or an error saying how to build it. */
+export function nativeAddon(): Addon {
+  if (addon !== undefined) return addon;
+  const path = fileURLToPath(ADDON_URL);
+  if (!existsSync(path)) {
+    throw new AdjointError('native-addon-missing',
+      `the C backend's native addon ${path} is not built — run ./dev setup (it needs python3, make and a C compiler)`);
+  }
+  try {
+    addon = createRequire(import.meta.url)(path) as Addon;
+  } catch (e) {
+    throw new AdjointError('native-addon-missing',
+      `cannot load the native addon ${path}: ${(e as Error).message} — rebuild it for this Node with ./dev setup`);
+  }
+  return addon;
+}
+
+/** True when the addon is built and loads, so the C backend can run code in this process. */
+export function nativeAvailable(): boolean {
+  try {
+    nativeAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openLibrary(libPath: string): Handle {
+  const path = resolve(libPath);   // dlopen searches the library path for a name without '/'
+  const known = libraries.get(path);
+  if (known !== undefined) return known;
+  let library: Handle;
+  try {
+    library = nativeAddon().open(path);
+  } catch (e) {
+    if (e instanceof AdjointError) throw e;
+    throw new AdjointError('native-load-failed',
+      `cannot load ${path}: ${(e as Error).message} — build it with buildSharedLibrary for this machine`);
+  }
+  libraries.set(path, library);
+  return library;
+}
+
+function checkLayout(layout: KernelLayout): void {
+  for (const key of ['nInputs', 'nParams', 'workspace'] as const) {
+    const n = layout[key];
+    if (!Number.isInteger(n) || n < 0) {
+      throw new AdjointError('bad-layout', `layout.${key} must be a non-negative integer, got ${String(n)}`);
+    }
+  }
+  if (layout.precision !== 'f64' && layout.precision !== 'f32') {
+    throw new AdjointError('bad-layout', `layout.precision must be 'f64' or 'f32', got ${quote(String(layout.precision))}`);
+  }
+}
+
+/**
+ * Bind `symbol` of the library at `libPath` as `(x, g) => f`. Each kernel has its own
+ * workspace, so two kernels (even of the same function) never share scratch memory.
+ * Not reentrant per kernel, which a synchronous C call cannot be anyway.
+ */
+export function loadNativeKernel(libPath: string, symbol: string, layout: KernelLayout): NativeKernel {
+  checkLayout(layout);
+  const api = nativeAddon();
+  const library = openLibrary(libPath);
+  let fn: Handle;
+  try {
+    fn = api.symbol(library, symbol);
+  } catch (e) {
+    throw new AdjointError('native-symbol-missing',
+      `${resolve(libPath)} has no function ${quote(symbol)} (${(e as Error).message}) — use the name the C generator gave it`);
+  }
+  const { nInputs, nParams, precision } = layout;
+  // The addon needs a real data pointer; a zero-length array may have none.
+  const ws = Math.max(1, layout.workspace);
+  const check = (x: Float64Array, g: Float64Array): void => {
+    if (!(x instanceof Float64Array) || !(g instanceof Float64Array) || x.length < nInputs || g.length < nParams) {
+      throw new AdjointError('bad-arguments',
+        `a native kernel takes (x: Float64Array of ${nInputs}+, g: Float64Array of ${nParams}+), `
+        + `got (${describe(x)}, ${describe(g)})`);
+    }
+  };
+
+  if (precision === 'f64') {
+    const t = new Float64Array(ws);
+    const noX = new Float64Array(1);
+    const noG = new Float64Array(1);
+    return (x, g) => {
+      check(x, g);
+      return api.call(fn, x.length === 0 ? noX : x, g.length === 0 ? noG : g, t);
+    };
+  }
+  // f32: the C side works in float, so values cross in buffers of our own.
+  const t = new Float32Array(ws);
+  const x32 = new Float32Array(Math.max(1, nInputs));
+  const g32 = new Float32Array(Math.max(1, nParams));
+  return (x, g) => {
+    check(x, g);
+    for (let i = 0; i < nInputs; i++) x32[i] = x[i];
+    const f = api.callF32(fn, x32, g32, t);
+    for (let i = 0; i < nParams; i++) g[i] = g32[i];
+    return f;
+  };
+}
+
+function describe(v: unknown): string {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name} of ${(v as unknown as { length: number }).length}`;
+  return v === null ? 'null' : typeof v;
+}

@@ -1,0 +1,297 @@
+/**
+ * The only place in Adjoint that runs a C compiler: finding one, building a shared library
+ * through the content-addressed cache, and the checks tests use (compile to an object file,
+ * link an executable for qemu). Everything is synchronous: the conformance suite compiles
+ * between assertions, and a build is one blocking process either way.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { AdjointError, quote } from '@adjoint/ir';
+import { cacheDirectory, contentHash, tempPathBeside, writeFileAtomic } from './cache.js';
+
+export type CompilerKind = 'gcc' | 'clang' | 'tcc' | 'cc';
+
+export interface CCompiler {
+  /** Absolute path of the executable (as found on PATH, symlinks not resolved). */
+  readonly path: string;
+  /** Decides the flags; 'cc' is a compiler we did not recognize (given gcc's flags). */
+  readonly kind: CompilerKind;
+  /** The version number, e.g. "12.2.0"; '' when the banner has none. */
+  readonly version: string;
+  /** The first line the compiler prints about itself; part of the cache key. */
+  readonly banner: string;
+}
+
+export interface BuildOptions {
+  /** Compiler name or path; default $CC, else the first of cc, gcc, clang, tcc on PATH. */
+  cc?: string;
+  /** Ignored by tcc. Default 2. */
+  optLevel?: 0 | 1 | 2 | 3;
+  /** Default $ADJOINT_CACHE_DIR, else ~/.cache/adjoint (see cache.ts). */
+  cacheDir?: string;
+}
+
+export interface BuiltLibrary {
+  /** Absolute, content-hashed path of the shared library: new code never reuses a name. */
+  readonly path: string;
+  /** The C source, kept beside the library. */
+  readonly sourcePath: string;
+  readonly compiler: CCompiler;
+  /** True when the library was already in the cache and no compiler ran. */
+  readonly cached: boolean;
+  readonly ms: number;
+}
+
+export interface CheckOptions {
+  cc?: string;
+  /** Default STRICT_C99_FLAGS. */
+  flags?: readonly string[];
+  /** Appended after the flags, e.g. ['-mcpu=cortex-m4', '-mthumb'] or ['-static']. */
+  extraArgs?: readonly string[];
+  /** More files written beside the source, e.g. { 'model.h': header }. */
+  files?: Readonly<Record<string, string>>;
+}
+
+export interface CheckResult {
+  /** The compiler exited with 0. */
+  readonly ok: boolean;
+  /** Everything it printed (warnings, errors), trimmed; '' for clean code. */
+  readonly diagnostics: string;
+  readonly command: string;
+}
+
+export interface BuiltExecutable {
+  /** In a fresh temporary directory (with the source as main.c) unless `out` was given. */
+  readonly path: string;
+  readonly compiler: CCompiler;
+  readonly ms: number;
+}
+
+/** Warning-free means warning-free under these, with every compiler we support. */
+export const STRICT_C99_FLAGS: readonly string[] = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+
+const AUTO_CANDIDATES = ['cc', 'gcc', 'clang', 'tcc'];
+const INSTALL_HINT = 'install one (Debian/Ubuntu: apt-get install gcc; or tcc for fast builds, or clang)';
+// Compilers print a lot for huge generated files; spawnSync kills the child past maxBuffer.
+const MAX_OUTPUT = 256 * 1024 * 1024;
+const CACHE_FORMAT = 'adjoint-c-cache-1';
+
+// Cache: the compiler found for each requested name ('' = automatic choice); bound: the
+// distinct names asked for in this process. Failures are not cached: the user may install one.
+const compilers = new Map<string, CCompiler>();
+
+/**
+ * The C compiler to use: `cc`, else $CC, else the first of cc, gcc, clang, tcc on PATH.
+ * Its kind comes from what it says about itself, not from its name (`cc` is usually gcc).
+ */
+export function findCompiler(cc?: string): CCompiler {
+  const env = process.env.CC;
+  const requested = cc ?? (env !== undefined && env.trim() !== '' ? env.trim() : undefined);
+  const key = requested ?? '';
+  const known = compilers.get(key);
+  if (known !== undefined) return known;
+
+  let path: string | null;
+  if (requested !== undefined) {
+    path = locate(requested);
+    if (path === null) {
+      const from = cc !== undefined ? 'the cc option' : 'the CC environment variable';
+      throw new AdjointError('no-c-compiler',
+        `no C compiler: ${quote(requested)} (from ${from}) is not an executable on PATH — ${INSTALL_HINT}, `
+        + 'or pass the cc option / set CC to the name or path of one that is installed');
+    }
+  } else {
+    path = null;
+    for (const name of AUTO_CANDIDATES) if ((path = locate(name)) !== null) break;
+    if (path === null) {
+      throw new AdjointError('no-c-compiler',
+        `no C compiler: none of ${AUTO_CANDIDATES.join(', ')} is on PATH — ${INSTALL_HINT}, `
+        + 'or pass the cc option / set the CC environment variable to its name or path');
+    }
+  }
+  const compiler = probe(path);
+  compilers.set(key, compiler);
+  return compiler;
+}
+
+/** The absolute path of an executable `name` (searched on PATH unless it has a slash), or null. */
+function locate(name: string): string | null {
+  const candidates = name.includes('/')
+    ? [resolve(name)]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => resolve(dir === '' ? '.' : dir, name));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}
+
+/** Ask the compiler what it is: `--version`, and `-v` for tccs that lack it. */
+function probe(path: string): CCompiler {
+  let text = '';
+  for (const args of [['--version'], ['-v']]) {
+    const r = spawnSync(path, args, { encoding: 'utf8', timeout: 30_000 });
+    text = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim();
+    if (r.error === undefined && /version|Free Software Foundation|\d+\.\d+/i.test(text)) break;
+  }
+  const banner = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  if (banner === '') {
+    throw new AdjointError('no-c-compiler',
+      `${path} does not answer --version or -v like a C compiler — ${INSTALL_HINT}, or pass the cc option / set CC`);
+  }
+  const kind: CompilerKind = /clang/i.test(text) ? 'clang'
+    : /\btcc\b|tiny ?c/i.test(banner) ? 'tcc'
+    : /Free Software Foundation|\bgcc\b|\bGCC\b/.test(text) ? 'gcc'
+    : 'cc';
+  // "Debian clang version 14.0.6", "gcc (Debian 12.2.0-14) 12.2.0", "tcc version 0.9.27 (x86_64 Linux)"
+  const version = /version\s+(\d+(?:\.\d+)+)/i.exec(banner)?.[1]
+    ?? /\)\s+(\d+(?:\.\d+)+)/.exec(banner)?.[1]
+    ?? /(\d+(?:\.\d+)+)/.exec(banner)?.[1] ?? '';
+  return { path, kind, version, banner };
+}
+
+/**
+ * Flags for a shared library. -ffp-contract=off: no fused multiply-add, so + - * / give the
+ * same bits as JavaScript; never fast-math. -fno-math-errno only drops errno writes (sqrt
+ * inlines as one instruction), values are unchanged. tcc has no optimizer and never
+ * contracts. An unrecognized compiler gets gcc's flags: nearly all accept them, and one
+ * that does not fails loudly instead of silently giving different numbers.
+ */
+export function sharedLibraryFlags(kind: CompilerKind, optLevel: 0 | 1 | 2 | 3): string[] {
+  if (kind === 'tcc') return ['-std=c99', '-fPIC', '-shared'];
+  return ['-std=c99', `-O${optLevel}`, '-ffp-contract=off', '-fno-math-errno', ...NO_LIBM_FOLDING, '-fPIC', '-shared'];
+}
+
+/**
+ * gcc evaluates libm calls whose argument it can prove constant (after inlining or partial
+ * redundancy elimination) with MPFR, correctly rounded, where the run-time libm may be one ulp
+ * off: the same graph would give different bits at -O1 and -O2 (seen on a random graph,
+ * tanh at -O2). Treating these functions as plain calls keeps every call a libm call.
+ */
+const NO_LIBM_FOLDING = ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'exp', 'expm1', 'log', 'log1p', 'pow']
+  .flatMap((f) => [`-fno-builtin-${f}`, `-fno-builtin-${f}f`]);
+
+/**
+ * Compile `source` into a shared library, or find it in the cache. The name is the hash of
+ * the source, the compiler (path and banner) and the flags; a cache hit runs no compiler.
+ * Both files are written under temporary names and renamed into place, so processes that
+ * build the same graph at the same time each get a complete library (the last rename wins;
+ * the contents are the same).
+ */
+export function buildSharedLibrary(source: string, options: BuildOptions = {}): BuiltLibrary {
+  const start = performance.now();
+  if (typeof source !== 'string') {
+    throw new AdjointError('bad-argument', `buildSharedLibrary(source): source must be a string of C, got ${typeof source}`);
+  }
+  const optLevel = options.optLevel ?? 2;
+  if (![0, 1, 2, 3].includes(optLevel)) {
+    throw new AdjointError('bad-option', `optLevel must be 0, 1, 2 or 3, got ${String(optLevel)}`);
+  }
+  const compiler = findCompiler(options.cc);
+  const flags = sharedLibraryFlags(compiler.kind, optLevel);
+  const dir = cacheDirectory(options.cacheDir);
+  const hash = contentHash([CACHE_FORMAT, process.platform, process.arch, compiler.path, compiler.banner, ...flags, source]);
+  const libPath = join(dir, `${hash}.so`);
+  const sourcePath = join(dir, `${hash}.c`);
+  if (existsSync(libPath)) return { path: libPath, sourcePath, compiler, cached: true, ms: performance.now() - start };
+
+  try {
+    if (!existsSync(sourcePath)) writeFileAtomic(sourcePath, source);
+  } catch (e) {
+    throw new AdjointError('cache-write-failed',
+      `cannot write ${sourcePath}: ${(e as Error).message} — free some space or set ADJOINT_CACHE_DIR / cacheDir elsewhere`);
+  }
+  const tmp = tempPathBeside(libPath);
+  const args = [...flags, '-o', tmp, sourcePath, '-lm'];
+  const run = compile(compiler, args);
+  if (!run.ok) {
+    rmSync(tmp, { force: true });
+    throw compileError(compiler, args, run.output, sourcePath, 'The source is kept at');
+  }
+  try {
+    renameSync(tmp, libPath);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new AdjointError('cache-write-failed', `cannot move the built library to ${libPath}: ${(e as Error).message}`);
+  }
+  return { path: libPath, sourcePath, compiler, cached: false, ms: performance.now() - start };
+}
+
+/**
+ * Compile `source` to an object file (-c) in a temporary directory and report what the
+ * compiler said. For tests of the generated C: with the default STRICT_C99_FLAGS, `ok` and
+ * empty `diagnostics` mean warning-free C99.
+ */
+export function checkCompiles(source: string, options: CheckOptions = {}): CheckResult {
+  const compiler = findCompiler(options.cc);
+  const dir = mkdtempSync(join(tmpdir(), 'adjoint-check-'));
+  try {
+    writeSources(dir, source, options.files);
+    const args = [...(options.flags ?? STRICT_C99_FLAGS), ...(options.extraArgs ?? []), '-c', join(dir, 'main.c'), '-o', join(dir, 'main.o')];
+    const run = compile(compiler, args);
+    return { ok: run.ok, diagnostics: run.output, command: commandLine(compiler, args) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compile and link `source` (with its own main) into an executable, e.g. for qemu-arm:
+ * buildExecutable(c, { cc: 'arm-linux-gnueabihf-gcc', flags: ['-std=c99', '-O2', '-static'] }).
+ * Without `out` it lands in a fresh temporary directory; remove it with the directory.
+ */
+export function buildExecutable(source: string, options: CheckOptions & { out?: string } = {}): BuiltExecutable {
+  const start = performance.now();
+  const compiler = findCompiler(options.cc);
+  const dir = mkdtempSync(join(tmpdir(), 'adjoint-exe-'));
+  writeSources(dir, source, options.files);
+  const path = options.out !== undefined ? resolve(options.out) : join(dir, 'main');
+  const args = [...(options.flags ?? ['-std=c99', '-O2']), ...(options.extraArgs ?? []), '-o', path, join(dir, 'main.c'), '-lm'];
+  const run = compile(compiler, args);
+  if (!run.ok) throw compileError(compiler, args, run.output, join(dir, 'main.c'), 'The source is in');
+  if (options.out !== undefined) rmSync(dir, { recursive: true, force: true });
+  return { path, compiler, ms: performance.now() - start };
+}
+
+function writeSources(dir: string, source: string, files: Readonly<Record<string, string>> = {}): void {
+  writeFileSync(join(dir, 'main.c'), source);
+  for (const [name, text] of Object.entries(files)) {
+    if (!/^[\w.-]+$/.test(name) || name === 'main.c') {
+      throw new AdjointError('bad-option', `files: ${quote(name)} must be a plain file name other than main.c`);
+    }
+    writeFileSync(join(dir, name), text);
+  }
+}
+
+function compile(compiler: CCompiler, args: readonly string[]): { ok: boolean; output: string } {
+  const r = spawnSync(compiler.path, args, { encoding: 'utf8', maxBuffer: MAX_OUTPUT });
+  const printed = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim();
+  if (r.error !== undefined) return { ok: false, output: `${r.error.message}\n${printed}`.trim() };
+  if (r.signal !== null) return { ok: false, output: `killed by ${r.signal} (out of memory?)\n${printed}`.trim() };
+  return { ok: r.status === 0, output: printed };
+}
+
+function commandLine(compiler: CCompiler, args: readonly string[]): string {
+  return [compiler.path, ...args].map((a) => (/^[\w./=+,:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The command, the first ~10 lines from the first error on, and where the source is. */
+function compileError(compiler: CCompiler, args: readonly string[], output: string, sourcePath: string, kept: string): AdjointError {
+  const lines = output.split('\n');
+  let from = lines.findIndex((l) => /error/i.test(l));
+  if (from < 0) from = 0;
+  const shown = lines.slice(from, from + 10);
+  const more = lines.length - from - shown.length;
+  const name = `${compiler.kind}${compiler.version !== '' ? ` ${compiler.version}` : ''}`;
+  return new AdjointError('c-compile-failed',
+    `C compilation failed (${name}):\n  $ ${commandLine(compiler, args)}\n`
+    + `${shown.map((l) => `  ${l}`).join('\n')}${more > 0 ? `\n  ... ${more} more lines` : ''}\n`
+    + `${kept} ${sourcePath}. If Adjoint generated it, this is a bug: please report it with that file; `
+    + 'to try another compiler pass the cc option or set CC.');
+}

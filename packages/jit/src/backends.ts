@@ -1,0 +1,93 @@
+/**
+ * One entry per backend: how a schedule becomes an artifact, and how an artifact becomes a
+ * kernel `run(x, g) -> f` (one per GradFn, each with its own workspace). The table's type
+ * names every backend, so adding one is a type error until it has an entry here.
+ */
+import {
+  DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, type BuildOptions, type CProgram,
+} from '@adjoint/backend-c';
+import { compileFactory, generateJs } from '@adjoint/backend-js';
+import { AdjointError, type Schedule } from '@adjoint/ir';
+import type { Kernel } from './gradfn.js';
+import type { BackendName, CompileOptions } from './options.js';
+
+export interface Artifact {
+  /** A fresh kernel with its own workspace (so two GradFns never share state). */
+  readonly kernel: () => Kernel;
+  /** What `inspectGeneratedCode` shows: generated JS, C or WAT. */
+  readonly text: string;
+  /** Counts for `compileStats`. */
+  readonly functions: number;
+  readonly loops: number;
+  readonly innerLoops: number;
+  readonly instructions: number;
+  /** Milliseconds of codegen, and of turning code into something callable (JS parse, C compiler, wasm compile). */
+  readonly codegenMs: number;
+  readonly buildMs: number;
+  /** C: the compiler and level that built it, e.g. "gcc 12.2.0 -O2" (a cache hit still names them). */
+  readonly toolchain?: string;
+  /** JS only: what `serializeCompiledFunction` writes. */
+  readonly js?: { readonly source: string; readonly nSpill: number };
+}
+
+type Build = (s: Schedule, nParams: number, options: CompileOptions) => Artifact;
+
+const buildJs: Build = (s) => {
+  const t0 = performance.now();
+  const p = generateJs(s);
+  const t1 = performance.now();
+  const factory = compileFactory(p.source);
+  const t2 = performance.now();
+  return {
+    kernel: () => factory(new Float64Array(p.nSpill)),
+    text: p.source,
+    functions: p.chunks, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
+    codegenMs: t1 - t0, buildMs: t2 - t1,
+    js: { source: p.source, nSpill: p.nSpill },
+  };
+};
+
+const buildC: Build = (s, nParams, options) => {
+  const precision = options.precision ?? 'f64';
+  const t0 = performance.now();
+  // Node calls NAME_ws with a workspace it owns, so no stack entry is needed.
+  const p = generateC(s, s.graph.inputNames, { name: DEFAULT_C_NAME, precision, maxStackBytes: 0, nParams });
+  const t1 = performance.now();
+  const tier = cTier(p, options);
+  const lib = buildSharedLibrary(p.source, tier);
+  const t2 = performance.now();
+  const layout = { nInputs: s.graph.inputNames.length, nParams, workspace: p.workspace, precision };
+  return {
+    kernel: () => loadNativeKernel(lib.path, `${DEFAULT_C_NAME}_ws`, layout),
+    text: p.source,
+    functions: p.functions, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
+    codegenMs: t1 - t0, buildMs: t2 - t1,
+    toolchain: `${lib.compiler.kind} ${lib.compiler.version}${lib.compiler.kind === 'tcc' ? '' : ` -O${tier.optLevel ?? 2}`}`,
+  };
+};
+
+/**
+ * Past this many instructions the default build is the fast tier: gcc's time grows with the
+ * code (~0.3 ms per straight-line statement at -O2, even in chunks: CODEGEN-FACTS.md), so a
+ * 10^5-instruction graph would take half a minute; tcc takes about one second.
+ */
+export const C_FAST_TIER_INSTRUCTIONS = 20_000;
+
+/** The compiler and level: the user's, else gcc -O2 (or $CC), else for big code tcc, or -O1 without it. */
+function cTier(p: CProgram, options: CompileOptions): BuildOptions {
+  const chosen = options.cc !== undefined || options.optLevel !== undefined || (process.env.CC ?? '') !== '';
+  if (chosen || p.instructions <= C_FAST_TIER_INSTRUCTIONS) {
+    return { cc: options.cc, optLevel: options.optLevel };
+  }
+  try {
+    return { cc: findCompiler('tcc').path };
+  } catch {
+    return { optLevel: 1 };
+  }
+}
+
+const buildWasm: Build = () => {
+  throw new AdjointError('backend-unavailable', "the 'wasm' backend is not part of this release yet; use backend: 'js' or 'c'");
+};
+
+export const BUILDERS: { readonly [K in BackendName]: Build } = { js: buildJs, c: buildC, wasm: buildWasm };
