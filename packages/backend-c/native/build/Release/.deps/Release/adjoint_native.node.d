@@ -1,1 +1,0 @@
-cmd_Release/adjoint_native.node := ln -f "Release/obj.target/adjoint_native.node" "Release/adjoint_native.node" 2>/dev/null || (rm -rf "Release/adjoint_native.node" && cp -af "Release/obj.target/adjoint_native.node" "Release/adjoint_native.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/adjoint_native.node := g++ -o Release/obj.target/adjoint_native.node -shared -pthread -rdynamic -m64  -Wl,-soname=adjoint_native.node -Wl,--start-group Release/obj.target/adjoint_native/addon.o -Wl,--end-group -ldl
