@@ -20,3 +20,4 @@ export {
 export { verifySchedule } from './verify-schedule.js';
 export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOptions } from './reroll.js';
 export { hashGraph, graphsEqual, checksum } from './hash.js';
+export { unitText, affine, type TextSyntax, type Decl, type UnitText } from './text-units.js';
