@@ -100,6 +100,12 @@ export const backends: ConformanceBackend[] = [
   // Loops among tiny chunks, built by tcc where it is installed: a second compiler and C's loop form.
   { name: 'c-rerolled', ulps: 0, math: () => cMath('f64'), compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 7, backend: 'c', cc: secondCompiler() }) },
   { name: 'c-f32', ulps: 0, precision: 'f32', math: () => cMath('f32'), compile: viaJit({ backend: 'c', precision: 'f32', cache: false }) },
+  // WebAssembly importing the host's Math: the JS bits. (Test files await loadWasmBackend() first.)
+  { name: 'wasm', ulps: 0, compile: viaJit({ backend: 'wasm', cache: false }) },
+  { name: 'wasm-rerolled', ulps: 0, compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 5, backend: 'wasm' }) },
+  // f32 computes each op in float; an imported Math function is called in f64 and rounded,
+  // which is what the interpreter does on the graph retyped to f32.
+  { name: 'wasm-f32', ulps: 0, precision: 'f32', compile: viaJit({ backend: 'wasm', precision: 'f32', cache: false }) },
 ];
 
 /** Each backend's bound in ulps against the interpreter, by name. */

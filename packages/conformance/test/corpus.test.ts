@@ -1,8 +1,12 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import {
   backends, checkBackend, checkExact, checkFiniteDifferences, checkInterpAgainstEager, compileCase, corpus,
   reference, runEager, runInterp,
 } from '@adjoint/conformance';
+import { loadWasmBackend } from '@adjoint/jit';
+
+// The wasm backends compile synchronously once binaryen is loaded.
+beforeAll(() => loadWasmBackend());
 
 describe('reference: interpreter == eager backward()', () => {
   test.each(corpus)('$name', (c) => {

@@ -1,9 +1,13 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { OP_NAMES, graphsEqual, verifyGraph } from '@adjoint/ir';
 import { compileGradientFunction, compileStats, inspectGeneratedCode } from '@adjoint/jit';
 import {
   CHUNKED_OPTIONS, backends, corpus, makeLeaves, opsUsed, prepare, randomCase, ulpBounds, ulpDistance, withinUlps,
 } from '@adjoint/conformance';
+import { loadWasmBackend } from '@adjoint/jit';
+
+// The wasm backends compile synchronously once binaryen is loaded.
+beforeAll(() => loadWasmBackend());
 
 describe('corpus coverage', () => {
   // Adding an op to the table without a conformance case fails here.

@@ -1,9 +1,13 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { graphsEqual, printGraph } from '@adjoint/ir';
 import {
   Rng, backends, checkBackend, checkFiniteDifferences, checkInterpAgainstEager, nestedCase, opsUsed, prepare, randomCase,
   reference,
 } from '@adjoint/conformance';
+import { loadWasmBackend } from '@adjoint/jit';
+
+// The wasm backends compile synchronously once binaryen is loaded.
+beforeAll(() => loadWasmBackend());
 
 const SEEDS = Array.from({ length: 320 }, (_, i) => i + 1);
 const cases = SEEDS.map((seed) => randomCase(seed));

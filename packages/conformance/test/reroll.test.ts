@@ -4,11 +4,15 @@
  * the loop form (otherwise the bitwise comparisons of the js-rerolled backends would prove
  * little). The numbers themselves are compared in corpus.test.ts and random.test.ts.
  */
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { Value, traceValue } from '@adjoint/autograd';
 import { BOOL, GraphBuilder, OPS_BY_CODE, OP_CODE, gradientGraph, interpret, scheduleGraph, verifySchedule, type Graph, type Schedule } from '@adjoint/ir';
 import { generateJs } from '@adjoint/backend-js';
 import { compositeCases, nestedCase, prepare, randomCase, REROLLED_OPTIONS } from '@adjoint/conformance';
+import { loadWasmBackend } from '@adjoint/jit';
+
+// The wasm backends compile synchronously once binaryen is loaded.
+beforeAll(() => loadWasmBackend());
 
 const { minTrips, minCover } = REROLLED_OPTIONS.reroll;
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, type BuildOptions, type CProgram,
 } from '@adjoint/backend-c';
 import { compileFactory, generateJs } from '@adjoint/backend-js';
+import { binaryenIfLoaded, generateWasm, instantiateKernel, watText } from '@adjoint/backend-wasm';
 import { AdjointError, type Schedule } from '@adjoint/ir';
 import type { Kernel } from './gradfn.js';
 import type { BackendName, CompileOptions } from './options.js';
@@ -14,8 +15,8 @@ import type { BackendName, CompileOptions } from './options.js';
 export interface Artifact {
   /** A fresh kernel with its own workspace (so two GradFns never share state). */
   readonly kernel: () => Kernel;
-  /** What `inspectGeneratedCode` shows: generated JS, C or WAT. */
-  readonly text: string;
+  /** What `inspectGeneratedCode` shows: generated JS, C or WAT (made on demand: WAT of a big module is slow to print). */
+  readonly text: () => string;
   /** Counts for `compileStats`. */
   readonly functions: number;
   readonly loops: number;
@@ -26,6 +27,8 @@ export interface Artifact {
   readonly buildMs: number;
   /** C: the compiler and level that built it, e.g. "gcc 12.2.0 -O2" (a cache hit still names them). */
   readonly toolchain?: string;
+  /** wasm only: the module. */
+  readonly wasm?: Uint8Array;
   /** JS only: what `serializeCompiledFunction` writes. */
   readonly js?: { readonly source: string; readonly nSpill: number };
 }
@@ -40,7 +43,7 @@ const buildJs: Build = (s) => {
   const t2 = performance.now();
   return {
     kernel: () => factory(new Float64Array(p.nSpill)),
-    text: p.source,
+    text: () => p.source,
     functions: p.chunks, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
     codegenMs: t1 - t0, buildMs: t2 - t1,
     js: { source: p.source, nSpill: p.nSpill },
@@ -59,7 +62,7 @@ const buildC: Build = (s, nParams, options) => {
   const layout = { nInputs: s.graph.inputNames.length, nParams, workspace: p.workspace, precision };
   return {
     kernel: () => loadNativeKernel(lib.path, `${DEFAULT_C_NAME}_ws`, layout),
-    text: p.source,
+    text: () => p.source,
     functions: p.functions, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
     codegenMs: t1 - t0, buildMs: t2 - t1,
     toolchain: `${lib.compiler.kind} ${lib.compiler.version}${lib.compiler.kind === 'tcc' ? '' : ` -O${tier.optLevel ?? 2}`}`,
@@ -86,8 +89,33 @@ function cTier(p: CProgram, options: CompileOptions): BuildOptions {
   }
 }
 
-const buildWasm: Build = () => {
-  throw new AdjointError('backend-unavailable', "the 'wasm' backend is not part of this release yet; use backend: 'js' or 'c'");
+/** binaryen, which the wasm backend needs loaded (it loads asynchronously: `loadWasmBackend`). */
+export function loadedBinaryen(caller: string): NonNullable<ReturnType<typeof binaryenIfLoaded>> {
+  const b = binaryenIfLoaded();
+  if (b === null) {
+    throw new AdjointError('wasm-not-loaded', `${caller} with the wasm backend needs binaryen, which loads asynchronously (~0.4 s, once per process): `
+      + 'run `await loadWasmBackend()` first, or use the async form (compileGradientFunctionAsync, compileToWasmAsync)');
+  }
+  return b;
+}
+
+const buildWasm: Build = (s, _nParams, options) => {
+  const binaryen = loadedBinaryen('compiling');
+  const t0 = performance.now();
+  const p = generateWasm(binaryen, s, { math: options.math, precision: options.precision });
+  const t1 = performance.now();
+  // Compile once to check the module and time it; each kernel instantiates its own memory.
+  const first = instantiateKernel(p.bytes, p);
+  const t2 = performance.now();
+  let handed = false;
+  return {
+    kernel: () => { if (handed) return instantiateKernel(p.bytes, p); handed = true; return first; },
+    text: () => watText(binaryen, p.bytes),
+    functions: p.functions, loops: s.units.filter((u) => u.kind === 'loop').length,
+    innerLoops: s.units.reduce((n, u) => n + (u.kind === 'loop' ? u.inner.length : 0), 0), instructions: p.instructions,
+    codegenMs: t1 - t0, buildMs: t2 - t1,
+    wasm: p.bytes,
+  };
 };
 
 export const BUILDERS: { readonly [K in BackendName]: Build } = { js: buildJs, c: buildC, wasm: buildWasm };

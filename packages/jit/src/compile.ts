@@ -6,7 +6,8 @@ import { traceValue, type Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, parseSerialized, serializeProgram } from '@adjoint/backend-js';
 import { checkCName, checkMaxStackBytes, DEFAULT_C_NAME, generateC } from '@adjoint/backend-c';
 import { AdjointError, gradientGraph, scheduleGraph, verifyGraph, type Graph } from '@adjoint/ir';
-import { BUILDERS, type Artifact } from './backends.js';
+import { BUILDERS, loadedBinaryen, type Artifact } from './backends.js';
+import { generateWasm, loadBinaryen, type WasmProgram } from '@adjoint/backend-wasm';
 import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
 import { checkOptions, optionsKey, scheduleOptions, type BackendName, type CompileOptions } from './options.js';
@@ -41,7 +42,7 @@ interface Built {
 
 interface Compiled {
   readonly backend: BackendName;
-  readonly text: string;
+  readonly text: () => string;
   readonly js?: Artifact['js'];
   readonly inputNames: readonly string[];
   readonly nParams: number;
@@ -94,6 +95,20 @@ export function compileGradientFunction(output: Value, params: readonly Value[],
   const backend = checkOptions(options);
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
   return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options);
+}
+
+/** Load what the wasm backend needs (binaryen, ~0.4 s, once per process); then it compiles synchronously. */
+export async function loadWasmBackend(): Promise<void> {
+  await loadBinaryen();
+}
+
+/**
+ * `compileGradientFunction` for every backend, including wasm before `loadWasmBackend` has
+ * run (it waits for binaryen). The other backends compile as the synchronous form does.
+ */
+export async function compileGradientFunctionAsync(output: Value, params: readonly Value[], options: CompileOptions = {}): Promise<GradFn> {
+  if (options !== null && typeof options === 'object' && options.backend === 'wasm') await loadBinaryen();
+  return compileGradientFunction(output, params, options);
 }
 
 export interface GraphCompileOptions extends Omit<CompileOptions, 'inputs'> {
@@ -155,7 +170,7 @@ export function inspectGeneratedCode(fn: GradFn): string {
     `${rem} Adjoint ${BACKEND_TITLES[info.backend]} backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
     ...(st ? [`${rem} trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s), ${st.loops} of them loops${st.innerLoops > 0 ? ` (${st.innerLoops} loops nested inside)` : ''}`] : []),
     ...names,
-    info.text,
+    info.text(),
   ];
   return lines.join('\n');
 }
@@ -192,7 +207,7 @@ export function loadCompiledFunction(code: string): GradFn {
     backend: 'js',
   });
   compiledInfo.set(fn, {
-    backend: 'js', text: source, js: { source, nSpill: meta.nSpill }, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null,
+    backend: 'js', text: () => source, js: { source, nSpill: meta.nSpill }, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null,
   });
   return fn;
 }
@@ -235,4 +250,33 @@ export function compileToC(output: Value, params: readonly Value[], options: CSo
     nParams: trace.nParams,
   });
   return header === true ? { source: p.source, header: p.header } : p.source;
+}
+
+export interface WasmModuleOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'math'> {}
+
+/**
+ * The gradient of `output` as a standalone WebAssembly module (see docs/backends.md for its
+ * ABI: exports memory, globals input and grad, and run(): f64). Needs `loadWasmBackend()`
+ * to have finished; `compileToWasmAsync` waits for it.
+ */
+export function compileToWasm(output: Value, params: readonly Value[], options: WasmModuleOptions = {}): Uint8Array {
+  return wasmProgram(output, params, options, loadedBinaryen('compileToWasm')).bytes;
+}
+
+export async function compileToWasmAsync(output: Value, params: readonly Value[], options: WasmModuleOptions = {}): Promise<Uint8Array> {
+  return wasmProgram(output, params, options, await loadBinaryen()).bytes;
+}
+
+function wasmProgram(output: Value, params: readonly Value[], options: WasmModuleOptions, binaryen: Parameters<typeof generateWasm>[0]): WasmProgram {
+  if (options === null || typeof options !== 'object') {
+    throw new AdjointError('bad-options', `options must be an object such as { math: 'embedded' }, got ${options === null ? 'null' : typeof options}`);
+  }
+  const allowed = ['inputs', 'chunkSize', 'reroll', 'precision', 'math'];
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) throw new AdjointError('bad-options', `unknown option "${k}" for compileToWasm; the options are ${allowed.join(', ')}`);
+  }
+  checkOptions({ ...options, backend: 'wasm' });
+  const trace = traceValue(output, params, { inputs: options.inputs });
+  const grad = gradientGraph(trace.graph, { params: Array.from({ length: trace.nParams }, (_, k) => k) });
+  return generateWasm(binaryen, scheduleGraph(grad, scheduleOptions(options)), { math: options.math, precision: options.precision });
 }
