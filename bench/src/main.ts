@@ -3,16 +3,19 @@
  * Progress goes to stderr, the markdown report to stdout, every figure to bench/results/*.json.
  */
 import { clearCompileCache } from '@adjoint/jit';
-import { machineInfo, markdown, writeJson, type RunReport } from './report.js';
+import { runTiers } from './ctiers.js';
+import { callOverhead, nativeUnavailable, removeCacheDirs } from './native.js';
+import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } from './report.js';
 import { runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
 import { runW5, type W5Row } from './w5.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
 const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]]
   --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000)
-  --only    run only these workloads (W1 W2 W3 W4 W5)`;
+  --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
+W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there.`;
 
-const ALL = ['W1', 'W2', 'W3', 'W4', 'W5'];
+const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null } {
   let quick = false;
@@ -77,24 +80,40 @@ function main(): void {
       clearCompileCache();   // compiles use cache: false; this just frees the previous graphs
       workloads.push(runWorkload(makeWorkload(id, n), settings, log));
       const r = workloads[workloads.length - 1];
-      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}`);
+      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}`);
     }
   }
   const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];
+  const native = nativeParts(settings, workloads.length > 0, wanted('C'));
 
   const report: RunReport = {
     date,
     command: `node bench/dist/main.js ${process.argv.slice(2).join(' ')}`.trim(),
-    quick, only, machine: machineInfo(), settings, workloads, w5,
+    quick, only, machine: machineInfo(), settings, workloads, w5, native,
     totalSeconds: (performance.now() - start) / 1000,
   };
   process.stdout.write(markdown(report));
   log(`wrote ${writeJson(report)}`);
 }
 
+/** The per-call cost of native code (whenever C ran) and the compile tiers (part C). */
+function nativeParts(s: Settings, ranWorkloads: boolean, tiers: boolean): NativeReport {
+  const why = nativeUnavailable();
+  if (why !== null) return { skipped: why, overhead: null, tiers: [] };
+  let overhead = null;
+  if (ranWorkloads || tiers) {
+    log('[C] call overhead: an empty C function through loadNativeKernel');
+    overhead = callOverhead({ rounds: s.rounds, roundMs: s.roundMs }, s.warm, (m) => log(`[C overhead] ${m}`));
+  }
+  return { skipped: null, overhead, tiers: tiers ? runTiers(s.quick, log) : [] };
+}
+
 try {
   main();
 } catch (e) {
   log(e instanceof Error ? e.message : String(e));
-  process.exit(1);
+  process.exitCode = 1;
+} finally {
+  // Every C build of the run went to fresh temporary cache directories (native.ts).
+  removeCacheDirs();
 }

@@ -4,6 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import type { TierRow } from './ctiers.js';
+import type { CallOverhead } from './native.js';
 import type { Settings, WorkloadResult } from './suite.js';
 import type { W5Row } from './w5.js';
 
@@ -37,7 +39,16 @@ export interface RunReport {
   settings: Settings & { w5Repeats: number };
   workloads: WorkloadResult[];
   w5: W5Row[];
+  native: NativeReport;
   totalSeconds: number;
+}
+
+/** The C backend's run-wide figures; per-workload ones are in WorkloadResult.native. */
+export interface NativeReport {
+  /** Why no native code ran (no addon, no compiler), else null. */
+  skipped: string | null;
+  overhead: CallOverhead | null;
+  tiers: TierRow[];
 }
 
 /** Three significant digits, never in exponent form. */
@@ -88,6 +99,63 @@ function compileTable(rs: readonly WorkloadResult[]): string[] {
   return lines;
 }
 
+function nativeTable(rs: readonly WorkloadResult[]): string[] {
+  const lines = [
+    '| workload | hand JS µs | hand C µs | C backend µs | C ×hand C | C ×hand JS | hand C ×hand JS | C compile ms | of which gcc ms | µs / trace node | instructions, functions (loops) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rs) {
+    const n = r.native;
+    if (!('ratios' in n)) {
+      lines.push(`| ${r.label} | ${fmt(r.hand.medianUs)} | skipped: ${n.skipped} | | | | | | | | |`);
+      continue;
+    }
+    const c = n.compile;
+    lines.push(`| ${r.label} | ${fmt(r.hand.medianUs)} | ${fmt(n.handC.medianUs)} | ${fmt(n.c.medianUs)} | ${ratio(n.ratios.cToHandC)} | ${ratio(n.ratios.cToHand)} | ${ratio(n.ratios.handCToHand)} | ${fmt(c.ms)} | ${fmt(c.buildMs)} | ${fmt(c.usPerTraceNode)} | ${c.instructions.toLocaleString('en-US')}, ${c.functions} (${c.loops}) |`);
+  }
+  return lines;
+}
+
+function tierTable(rows: readonly TierRow[]): string[] {
+  const tiers = rows[0]?.cells.map((c) => c.tier) ?? [];
+  const lines = [
+    `| graph | trace nodes | instructions, functions (loops) | ${tiers.map((t) => `${t}: compiler ms (µs / node) / compile ms / run µs`).join(' | ')} |`,
+    `|---|---:|---|${tiers.map(() => '---:').join('|')}|`,
+  ];
+  for (const r of rows) {
+    const cells = r.cells.map((c) => ('skipped' in c ? `skipped: ${c.skipped}` : `${fmt(c.buildMs)} (${fmt(c.buildUsPerNode)}) / ${fmt(c.compileMs)} / ${fmt(c.runUs)}`));
+    lines.push(`| ${r.label} | ${r.traceNodes.toLocaleString('en-US')} | ${r.instructions.toLocaleString('en-US')}, ${r.functions} (${r.loops}) | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function nativeSection(rep: RunReport): string[] {
+  const nat = rep.native;
+  const out = ['', '### C backend', ''];
+  if (nat.skipped !== null) return [...out, `Skipped: ${nat.skipped}.`];
+  if (rep.workloads.length > 0) {
+    out.push(
+      '`backend: \'c\'` with default options (generated C99, gcc -O2 -ffp-contract=off, through the N-API addon) against `bench/hand/*.c` built with the same flags and called the same way (`loadNativeKernel`), timed in the same interleaved rounds as the table above. Compile ms: `compileGradientFunction` wall time in a fresh build cache; gcc ms: the compiler alone.',
+      '',
+      ...nativeTable(rep.workloads),
+    );
+  }
+  if (nat.overhead !== null) {
+    out.push('', `Call overhead: an empty C function through \`loadNativeKernel\` costs ${fmt(nat.overhead.ns)} ns per call (an empty JS function timed the same way: ${fmt(nat.overhead.jsNs)} ns).`);
+  }
+  if (nat.tiers.length > 0) {
+    out.push(
+      '',
+      '#### C compile time per tier',
+      '',
+      'Each cell: the C compiler alone in ms (µs per trace node) / the whole `compileGradientFunction` in ms / µs per gradient of that build (short interleaved timing). Fresh cache directory per build; compile figures are the best of 3 where 3 compiles take under 1.5 s, else of one; the irregular graph is a seeded random DAG over 100 inputs with no repeated structure (straight-line code).',
+      '',
+      ...tierTable(nat.tiers),
+    );
+  }
+  return out;
+}
+
 function w5Table(rows: readonly W5Row[]): string[] {
   const lines = [
     '| graph | iterations | eager ms | compiled ms (incl. compile) | of which compile ms | speedup | seed README: eager / compiled ms, speedup |',
@@ -124,6 +192,7 @@ export function markdown(rep: RunReport): string {
       ...compileTable(rep.workloads),
     );
   }
+  if (rep.workloads.length > 0 || rep.native.tiers.length > 0) out.push(...nativeSection(rep));
   if (rep.w5.length > 0) {
     out.push(
       '',

@@ -3,6 +3,7 @@
  * times, measured in the same process and interleaved.
  */
 import { compileGradientFunction, compileStats, type GradFn } from '@adjoint/jit';
+import { planNative, type NativeOutcome } from './suite-c.js';
 import { measure, type Contender, type Timing, type WarmRule } from './timing.js';
 import { ik, rosenbrock, springs, type Workload } from './workloads.js';
 
@@ -52,6 +53,8 @@ export interface WorkloadResult {
    */
   straight: (Timing & { compileMs: number }) | { skipped: string };
   eager: EagerResult;
+  /** The C backend and hand-written C, timed in the same rounds (or why not). */
+  native: NativeOutcome;
   /** The compiled warm-up rule: its minimum, and whether the cap cut it short of what TurboFan needs. */
   compiledWarm: { minMs: number; capped: boolean };
   /** compiled / hand and eager / hand, from the medians. */
@@ -169,6 +172,8 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   const eagerEstimate = Math.max(eagerWarm.minMs, eagerWarm.minCalls * oneEagerMs) + s.rounds * Math.max(s.roundMs, oneEagerMs);
   const skipEager = eagerEstimate > s.eagerBudgetMs;
   if (!skipEager) contenders.push({ name: 'eager', run: () => eagerGradient(w, x, gEager), warm: eagerWarm });
+  const nativePlan = planNative(w, s.warm, Float64Array.from(gEager), f, Float64Array.from(gHand), progress);
+  if ('contenders' in nativePlan) contenders.push(...nativePlan.contenders);
 
   const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
   const hand = t.get('hand')!;
@@ -178,9 +183,10 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   const eager: EagerResult = skipEager
     ? { skipped: `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s`, oneCallMs: oneEagerMs }
     : t.get('eager')!;
+  const native: NativeOutcome = 'contenders' in nativePlan ? nativePlan.finish(t, hand) : nativePlan;
   return {
     id: w.id, label: w.label, n: w.n, nParams: w.nParams, f,
-    compile: figures, hand, compiled, straight, eager,
+    compile: figures, hand, compiled, straight, eager, native,
     compiledWarm: { minMs: compiledWarm, capped: wantWarm > compiledWarm },
     ratios: {
       compiled: compiled.medianUs / hand.medianUs,
