@@ -9,6 +9,7 @@
  */
 import type { Value } from '@adjoint/autograd';
 import { LIBM_OPS, PROBE_NAME, buildSharedLibrary, findCompiler, loadNativeKernel, mathProbeSource, type Precision } from '@adjoint/backend-c';
+import { EMBEDDED_LIBM_OPS, binaryenIfLoaded, embeddedLibmFunctions } from '@adjoint/backend-wasm';
 import { OP_CODE, type MathOverrides } from '@adjoint/ir';
 import {
   compileGradientFunction, loadCompiledFunction, serializeCompiledFunction, type CompileOptions,
@@ -67,6 +68,27 @@ export const C_LIBM_ULPS: Readonly<Record<Precision, Readonly<Partial<Record<(ty
   f32: { other: 1, sinh: 2, tanh: 2, sigmoid: 2 },
 };
 
+// Cache: the embedded wasm libm as interpreter overrides; bound: one.
+let embedded: MathOverrides | undefined;
+
+/**
+ * The wasm backend's embedded libm, evaluated by the same functions a module embeds, with
+ * sigmoid and softplus composed from them as the wasm renderer composes them.
+ */
+export function wasmEmbeddedMath(): MathOverrides {
+  if (embedded === undefined) {
+    const binaryen = binaryenIfLoaded();
+    if (binaryen === null) throw new Error('wasmEmbeddedMath needs binaryen: await loadWasmBackend() first');
+    const fns = embeddedLibmFunctions(binaryen);
+    const m: MathOverrides = {};
+    for (const op of EMBEDDED_LIBM_OPS) m[op] = (a, b) => fns[op](a, b);
+    m.sigmoid = (a) => 1 / (1 + fns.exp(-a, 0));
+    m.softplus = (a) => (a > 0 ? a + fns.log1p(fns.exp(-a, 0), 0) : fns.log1p(fns.exp(a, 0), 0));
+    embedded = m;
+  }
+  return embedded;
+}
+
 // Cache: the probe per precision; bound: two.
 const probes = new Map<Precision, MathOverrides>();
 
@@ -105,6 +127,8 @@ export const backends: ConformanceBackend[] = [
   { name: 'wasm-rerolled', ulps: 0, compile: viaJit({ ...REROLLED_OPTIONS, chunkSize: 5, backend: 'wasm' }) },
   // f32 computes each op in float; an imported Math function is called in f64 and rounded,
   // which is what the interpreter does on the graph retyped to f32.
+  // An embedded libm and no imports; checked against the interpreter running that libm.
+  { name: 'wasm-embedded', ulps: 0, math: wasmEmbeddedMath, compile: viaJit({ ...REROLLED_OPTIONS, backend: 'wasm', math: 'embedded' }) },
   { name: 'wasm-f32', ulps: 0, precision: 'f32', compile: viaJit({ backend: 'wasm', precision: 'f32', cache: false }) },
 ];
 

@@ -10,7 +10,7 @@ export { Rng } from './rng.js';
 export { randomCase, RANDOM_STEP_NAMES, INPUT_RANGE, type RandomCaseOptions } from './random.js';
 export { nestedCase } from './nested.js';
 export {
-  backends, ulpBounds, cMath, C_LIBM_ULPS, CHUNKED_OPTIONS, REROLLED_OPTIONS, type ConformanceBackend, type CompiledCase, type Outcome,
+  backends, ulpBounds, cMath, wasmEmbeddedMath, C_LIBM_ULPS, CHUNKED_OPTIONS, REROLLED_OPTIONS, type ConformanceBackend, type CompiledCase, type Outcome,
 } from './backends.js';
 export {
   makeLeaves, runEager, prepare, runInterp, compileCase, reference, bitsOf, formatNumber, ulpDistance,
