@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { AdjointError } from '@adjoint/ir';
+import { caught, ulps } from './helpers.js';
 import { loadNativeKernel, nativeAvailable, type KernelLayout } from '../src/native.js';
 import { buildSharedLibrary, findCompiler } from '../src/toolchain.js';
 
@@ -57,24 +57,7 @@ function compilerMissing(): string | null {
 const why = nativeAvailable() ? compilerMissing() : 'the native addon is not built (run ./dev setup)';
 if (why !== null) console.info(`skipping the native kernel tests: ${why}`);
 
-function caught(f: () => unknown): AdjointError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AdjointError) return e;
-    throw e;
-  }
-  throw new Error('expected an AdjointError');
-}
 
-function ulps(a: number, b: number): number {
-  const ordered = (v: number): bigint => {
-    const i = new BigInt64Array(new Float64Array([v]).buffer)[0];
-    return i < 0n ? -(i & 0x7fffffffffffffffn) : i;
-  };
-  const d = ordered(a) - ordered(b);
-  return Number(d < 0n ? -d : d);
-}
 
 function ulps32(a: number, b: number): number {
   const ordered = (v: number): number => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { AdjointError } from '@adjoint/ir';
+import { caught, ulps } from './helpers.js';
 import { cacheDirectory } from '../src/cache.js';
 import { loadNativeKernel } from '../src/native.js';
 import { buildExecutable, buildSharedLibrary, checkCompiles, findCompiler, sharedLibraryFlags, STRICT_C99_FLAGS } from '../src/toolchain.js';
@@ -36,25 +36,7 @@ function missing(cmd: string, install: string): string | null {
   return why;
 }
 
-function caught(f: () => unknown): AdjointError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AdjointError) return e;
-    throw e;
-  }
-  throw new Error('expected an AdjointError');
-}
 
-/** Distance in units in the last place between two finite doubles. */
-function ulps(a: number, b: number): number {
-  const ordered = (v: number): bigint => {
-    const i = new BigInt64Array(new Float64Array([v]).buffer)[0];
-    return i < 0n ? -(i & 0x7fffffffffffffffn) : i;
-  };
-  const d = ordered(a) - ordered(b);
-  return Number(d < 0n ? -d : d);
-}
 
 const POINTS = [[0.5, -1.25], [3, 2], [-0.1, 1e-3], [1e3, -7.5]];
 
