@@ -7,13 +7,16 @@ import { runTiers } from './ctiers.js';
 import { callOverhead, nativeUnavailable, removeCacheDirs } from './native.js';
 import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } from './report.js';
 import { runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
+import { prepareWasm, warmWasmCompiler, type WasmReport } from './suite-wasm.js';
 import { runW5, type W5Row } from './w5.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
 const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]]
   --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000)
   --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
-W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there.`;
+W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there,
+and the wasm backend (math imported; math embedded once the backend has it); W1 n=1000 and W4 also
+the C file built by emscripten (emcc on the PATH, or $EMCC).`;
 
 const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
 
@@ -61,7 +64,7 @@ function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { quick, only } = parseArgs(process.argv.slice(2));
   const settings = quick ? QUICK : FULL;
   const wanted = (id: string): boolean => only === null || only.includes(id);
@@ -69,9 +72,15 @@ function main(): void {
   const date = new Date().toISOString();
 
   const workloads: WorkloadResult[] = [];
+  let wasm: WasmReport = { skipped: 'no workload W1-W4 ran', emcc: { skipped: 'no workload W1-W4 ran' } };
   if (ALL.slice(0, 4).some(wanted)) {
+    log('loading binaryen (the wasm backend) and looking for emcc');
+    wasm = await prepareWasm();
+    if (wasm.skipped !== null) log(`no wasm contenders: ${wasm.skipped}`);
+    if ('skipped' in wasm.emcc) log(`no emcc contender: ${wasm.emcc.skipped}`);
     log('warming up the compiler on sizes the suite does not measure');
     warmCompiler();
+    warmWasmCompiler();
   }
   for (const id of Object.keys(SIZES) as WorkloadId[]) {
     if (!wanted(id)) continue;
@@ -80,7 +89,7 @@ function main(): void {
       clearCompileCache();   // compiles use cache: false; this just frees the previous graphs
       workloads.push(runWorkload(makeWorkload(id, n), settings, log));
       const r = workloads[workloads.length - 1];
-      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}`);
+      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}${'import' in r.wasm ? `; wasm ${r.wasm.import.ratios.toHand.toFixed(2)}x hand JS` : ''}`);
     }
   }
   const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];
@@ -89,7 +98,7 @@ function main(): void {
   const report: RunReport = {
     date,
     command: `node bench/dist/main.js ${process.argv.slice(2).join(' ')}`.trim(),
-    quick, only, machine: machineInfo(), settings, workloads, w5, native,
+    quick, only, machine: machineInfo(), settings, workloads, w5, native, wasm,
     totalSeconds: (performance.now() - start) / 1000,
   };
   process.stdout.write(markdown(report));
@@ -109,7 +118,7 @@ function nativeParts(s: Settings, ranWorkloads: boolean, tiers: boolean): Native
 }
 
 try {
-  main();
+  await main();
 } catch (e) {
   log(e instanceof Error ? e.message : String(e));
   process.exitCode = 1;

@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { TierRow } from './ctiers.js';
 import type { CallOverhead } from './native.js';
+import { wasmSection } from './report-wasm.js';
+import type { WasmReport } from './suite-wasm.js';
 import type { Settings, WorkloadResult } from './suite.js';
 import type { W5Row } from './w5.js';
 
@@ -40,6 +42,7 @@ export interface RunReport {
   workloads: WorkloadResult[];
   w5: W5Row[];
   native: NativeReport;
+  wasm: WasmReport;
   totalSeconds: number;
 }
 
@@ -58,7 +61,7 @@ export function fmt(x: number): string {
   return x.toPrecision(3);
 }
 
-function ratio(x: number): string {
+export function ratio(x: number): string {
   return x >= 100 ? `${Math.round(x)}x` : `${x.toPrecision(2)}x`;
 }
 
@@ -193,6 +196,7 @@ export function markdown(rep: RunReport): string {
     );
   }
   if (rep.workloads.length > 0 || rep.native.tiers.length > 0) out.push(...nativeSection(rep));
+  if (rep.workloads.length > 0) out.push(...wasmSection(rep.workloads, rep.wasm));
   if (rep.w5.length > 0) {
     out.push(
       '',

@@ -4,6 +4,7 @@
  */
 import { compileGradientFunction, compileStats, type GradFn } from '@adjoint/jit';
 import { planNative, type NativeOutcome } from './suite-c.js';
+import { planWasm, type WasmOutcome } from './suite-wasm.js';
 import { measure, type Contender, type Timing, type WarmRule } from './timing.js';
 import { ik, rosenbrock, springs, type Workload } from './workloads.js';
 
@@ -55,6 +56,8 @@ export interface WorkloadResult {
   eager: EagerResult;
   /** The C backend and hand-written C, timed in the same rounds (or why not). */
   native: NativeOutcome;
+  /** The wasm backend (import and embedded math) and, on W1 n=1000 and W4, emcc's build of the C file. */
+  wasm: WasmOutcome;
   /** The compiled warm-up rule: its minimum, and whether the cap cut it short of what TurboFan needs. */
   compiledWarm: { minMs: number; capped: boolean };
   /** compiled / hand and eager / hand, from the medians. */
@@ -174,6 +177,8 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   if (!skipEager) contenders.push({ name: 'eager', run: () => eagerGradient(w, x, gEager), warm: eagerWarm });
   const nativePlan = planNative(w, s.warm, Float64Array.from(gEager), f, Float64Array.from(gHand), progress);
   if ('contenders' in nativePlan) contenders.push(...nativePlan.contenders);
+  const wasmPlan = planWasm(w, s.warm, f, Float64Array.from(gEager), progress);
+  if ('contenders' in wasmPlan) contenders.push(...wasmPlan.contenders);
 
   const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
   const hand = t.get('hand')!;
@@ -184,9 +189,10 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
     ? { skipped: `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s`, oneCallMs: oneEagerMs }
     : t.get('eager')!;
   const native: NativeOutcome = 'contenders' in nativePlan ? nativePlan.finish(t, hand) : nativePlan;
+  const wasm: WasmOutcome = 'contenders' in wasmPlan ? wasmPlan.finish(t) : wasmPlan;
   return {
     id: w.id, label: w.label, n: w.n, nParams: w.nParams, f,
-    compile: figures, hand, compiled, straight, eager, native,
+    compile: figures, hand, compiled, straight, eager, native, wasm,
     compiledWarm: { minMs: compiledWarm, capped: wantWarm > compiledWarm },
     ratios: {
       compiled: compiled.medianUs / hand.medianUs,
