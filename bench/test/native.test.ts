@@ -13,7 +13,8 @@ import { compileGradientFunction, compileStats } from '@adjoint/jit';
 import { buildDriver, countInstructions, runDriver, valgrindMissing, type Driver } from '../src/callgrind.js';
 import { irregular } from '../src/irregular.js';
 import { HAND_TOLERANCE, LIBM_TOLERANCE, loadHandC, nativeUnavailable, relError } from '../src/native.js';
-import { MLP_PARAMS, makeWorkload, type Workload, type WorkloadId } from '../src/workloads.js';
+import { MLP_PARAMS, makeWorkload, type WorkloadId } from '../src/workloads.js';
+import { SIZES, eager, shifted } from './helpers.js';
 
 // Every library these tests build goes to a directory of their own.
 const cacheDir = mkdtempSync(join(tmpdir(), 'adjoint-bench-test-'));
@@ -23,23 +24,7 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 const why = nativeUnavailable();
 if (why !== null) console.info(`skipping the native bench tests: ${why}`);
 
-const sizes: [WorkloadId, number][] = [
-  ['W1', 5], ['W1', 100], ['W1', 1000],
-  ['W2', 3], ['W2', 10], ['W2', 50], ['W2', 1000],
-  ['W3', 10], ['W3', 1000],
-  ['W4', MLP_PARAMS],
-];
-
-/** A second point, so agreement is not an accident of the benchmark point. */
-function shifted(w: Workload): Float64Array {
-  return Float64Array.from(w.x, (v, i) => (i < w.nParams ? v * 0.75 + 0.01 * (i % 7) : v));
-}
-
-function eager(w: Workload, x: Float64Array): { f: number; g: Float64Array } {
-  const b = w.build(x);
-  b.output.backward();
-  return { f: b.output.data, g: Float64Array.from(b.params, (p) => p.grad) };
-}
+const sizes = SIZES;
 
 describe.skipIf(why !== null).each(sizes)('%s n=%i native', (id, n) => {
   const w = makeWorkload(id, n);

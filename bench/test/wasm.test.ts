@@ -10,28 +10,13 @@ import { buildWithEmcc, cLayout, emccUnavailable, instantiateEmcc } from '../src
 import { relError } from '../src/native.js';
 import { EMBEDDED_TOLERANCE, EMCC_TOLERANCE, emccMeasured, planWasm, prepareWasm } from '../src/suite-wasm.js';
 import type { Timing } from '../src/timing.js';
-import { MLP_PARAMS, makeWorkload, type Workload, type WorkloadId } from '../src/workloads.js';
+import { MLP_PARAMS, makeWorkload } from '../src/workloads.js';
+import { SIZES, eager, shifted } from './helpers.js';
 
 // Compiling for wasm is synchronous once binaryen has loaded; the skip conditions below compile.
 await loadWasmBackend();
 
-const sizes: [WorkloadId, number][] = [
-  ['W1', 5], ['W1', 100], ['W1', 1000],
-  ['W2', 3], ['W2', 10], ['W2', 50], ['W2', 1000],
-  ['W3', 10], ['W3', 1000],
-  ['W4', MLP_PARAMS],
-];
-
-/** A second point, so agreement is not an accident of the benchmark point. */
-function shifted(w: Workload): Float64Array {
-  return Float64Array.from(w.x, (v, i) => (i < w.nParams ? v * 0.75 + 0.01 * (i % 7) : v));
-}
-
-function eager(w: Workload, x: Float64Array): { f: number; g: Float64Array } {
-  const b = w.build(x);
-  b.output.backward();
-  return { f: b.output.data, g: Float64Array.from(b.params, (p) => p.grad) };
-}
+const sizes = SIZES;
 
 /** Why math: 'embedded' cannot compile yet, or null once it can (probed on a graph that calls tanh). */
 function embeddedMissing(): string | null {

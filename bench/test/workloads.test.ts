@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { compileGradientFunction, compileStats } from '@adjoint/jit';
 import { MLP_PARAMS, makeWorkload, mlpPoint, parkMiller, type Workload, type WorkloadId } from '../src/workloads.js';
+import { relError } from '../src/native.js';
 
 describe('check values from WORKLOADS.md', () => {
   // Exact: these definitions fix the order of every operation.
@@ -41,16 +42,6 @@ describe('check values from WORKLOADS.md', () => {
   });
 });
 
-/** Largest |a-b| relative to the largest gradient component (a norm-wise relative error). */
-function relError(a: Float64Array, b: Float64Array): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-  }
-  return scale === 0 ? err : err / scale;
-}
 
 const sizes: [WorkloadId, number][] = [
   ['W1', 5], ['W1', 100], ['W1', 1000],
