@@ -4,6 +4,7 @@
  */
 import { clearCompileCache } from '@adjoint/jit';
 import { runTiers } from './ctiers.js';
+import { PEER_SIZES, runPeers, type PeersReport } from './peers.js';
 import { callOverhead, nativeUnavailable, removeCacheDirs } from './native.js';
 import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } from './report.js';
 import { runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
@@ -11,21 +12,26 @@ import { prepareWasm, warmWasmCompiler, type WasmReport } from './suite-wasm.js'
 import { runW5, type W5Row } from './w5.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
-const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]]
-  --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000)
+const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--no-peers]
+  --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000);
+            peers run only the smallest of their sizes per workload
+  --no-peers  skip the peer libraries (@jax-js/jax, @tensorflow/tfjs: slow to load)
   --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
+Peers run on W1 n=100/1000, W2 n=10/50 and W4 (those of them --only selects).
 W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there,
 and the wasm backend (math imported; math embedded once the backend has it); W1 n=1000 and W4 also
 the C file built by emscripten (emcc on the PATH, or $EMCC).`;
 
 const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[] | null } {
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; peers: boolean } {
   let quick = false;
+  let peers = true;
   let only: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
+    else if (a === '--no-peers') peers = false;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!v) throw new Error(`--only needs a workload list such as W1,W5\n${USAGE}`);
@@ -37,7 +43,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null } {
       process.exit(0);
     } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  return { quick, only };
+  return { quick, only, peers };
 }
 
 /*
@@ -65,7 +71,7 @@ function log(msg: string): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, peers: withPeers } = parseArgs(process.argv.slice(2));
   const settings = quick ? QUICK : FULL;
   const wanted = (id: string): boolean => only === null || only.includes(id);
   const start = performance.now();
@@ -92,17 +98,27 @@ async function main(): Promise<void> {
       log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}${'import' in r.wasm ? `; wasm ${r.wasm.import.ratios.toHand.toFixed(2)}x hand JS` : ''}`);
     }
   }
+  const peers = await peerPart(settings, wanted, withPeers);
   const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];
   const native = nativeParts(settings, workloads.length > 0, wanted('C'));
 
   const report: RunReport = {
     date,
     command: `node bench/dist/main.js ${process.argv.slice(2).join(' ')}`.trim(),
-    quick, only, machine: machineInfo(), settings, workloads, w5, native, wasm,
+    quick, only, machine: machineInfo(), settings, workloads, w5, native, wasm, peers,
     totalSeconds: (performance.now() - start) / 1000,
   };
   process.stdout.write(markdown(report));
   log(`wrote ${writeJson(report)}`);
+}
+
+/** Peer libraries on the selected workloads; --quick keeps the smallest size of each workload. */
+async function peerPart(s: Settings, wanted: (id: string) => boolean, enabled: boolean): Promise<PeersReport> {
+  const none = (skipped: string): PeersReport => ({ skipped, peers: [], unavailable: [], rows: [] });
+  if (!enabled) return none('--no-peers');
+  const sizes = PEER_SIZES.filter((z, k) => wanted(z.id) && !(s.quick && PEER_SIZES.findIndex((o) => o.id === z.id) !== k));
+  if (sizes.length === 0) return none('no workload they run (W1, W2, W4) was selected');
+  return runPeers(sizes, { rounds: s.rounds, roundMs: s.roundMs, warm: s.warm }, log);
 }
 
 /** The per-call cost of native code (whenever C ran) and the compile tiers (part C). */

@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { TierRow } from './ctiers.js';
 import type { CallOverhead } from './native.js';
+import type { PeersReport } from './peers.js';
+import { peersSection } from './report-peers.js';
 import { wasmSection } from './report-wasm.js';
 import type { WasmReport } from './suite-wasm.js';
 import type { Settings, WorkloadResult } from './suite.js';
@@ -43,6 +45,8 @@ export interface RunReport {
   w5: W5Row[];
   native: NativeReport;
   wasm: WasmReport;
+  /** Peer libraries (jax-js, tfjs) on W1, W2 and W4. */
+  peers: PeersReport;
   totalSeconds: number;
 }
 
@@ -197,6 +201,7 @@ export function markdown(rep: RunReport): string {
   }
   if (rep.workloads.length > 0 || rep.native.tiers.length > 0) out.push(...nativeSection(rep));
   if (rep.workloads.length > 0) out.push(...wasmSection(rep.workloads, rep.wasm));
+  if (rep.workloads.length > 0 || rep.peers.rows.length > 0) out.push(...peersSection(rep.peers));
   if (rep.w5.length > 0) {
     out.push(
       '',
