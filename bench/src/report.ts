@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import type { TierRow } from './ctiers.js';
 import type { CallOverhead } from './native.js';
 import type { PeersReport } from './peers.js';
+import { breakEvenSection } from './report-breakeven.js';
 import { peersSection } from './report-peers.js';
 import { wasmSection } from './report-wasm.js';
 import type { WasmReport } from './suite-wasm.js';
@@ -199,6 +200,7 @@ export function markdown(rep: RunReport): string {
       ...compileTable(rep.workloads),
     );
   }
+  if (rep.workloads.length > 0) out.push(...breakEvenSection(rep.workloads));
   if (rep.workloads.length > 0 || rep.native.tiers.length > 0) out.push(...nativeSection(rep));
   if (rep.workloads.length > 0) out.push(...wasmSection(rep.workloads, rep.wasm));
   if (rep.workloads.length > 0 || rep.peers.rows.length > 0) out.push(...peersSection(rep.peers));
