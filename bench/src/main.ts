@@ -7,31 +7,42 @@ import { runTiers } from './ctiers.js';
 import { PEER_SIZES, runPeers, type PeersReport } from './peers.js';
 import { callOverhead, nativeUnavailable, removeCacheDirs } from './native.js';
 import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } from './report.js';
-import { runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
+import { OPTIONAL_SYSTEMS, runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
 import { prepareWasm, warmWasmCompiler, type WasmReport } from './suite-wasm.js';
 import { runW5, type W5Row } from './w5.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
-const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--no-peers]
+const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--systems S[,S...]] [--no-peers]
   --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000);
             peers run only the smallest of their sizes per workload
   --no-peers  skip the peer libraries (@jax-js/jax, @tensorflow/tfjs: slow to load)
   --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
-Peers run on W1 n=100/1000, W2 n=10/50 and W4 (those of them --only selects).
+  --systems time only these besides hand-written and compiled JS: straight eager c wasm peers
+Peers run on W1 n=100/1000, W2 n=10/50, W3 n=10/1000 and W4 (those of them --only selects).
 W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there,
 and the wasm backend (math imported; math embedded once the backend has it); W1 n=1000 and W4 also
 the C file built by emscripten (emcc on the PATH, or $EMCC).`;
 
 const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; peers: boolean } {
+const SYSTEMS = [...OPTIONAL_SYSTEMS, 'peers'];
+
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; peers: boolean; systems: Set<string> | null } {
   let quick = false;
   let peers = true;
   let only: string[] | null = null;
+  let systems: Set<string> | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--no-peers') peers = false;
+    else if (a === '--systems' || a.startsWith('--systems=')) {
+      const v = a === '--systems' ? argv[++i] : a.slice('--systems='.length);
+      if (!v) throw new Error(`--systems needs a list such as c,wasm\n${USAGE}`);
+      systems = new Set(v.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+      const bad = [...systems].filter((x) => !SYSTEMS.includes(x));
+      if (bad.length) throw new Error(`unknown system ${bad.join(', ')}; the systems are ${SYSTEMS.join(', ')}`);
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
       if (!v) throw new Error(`--only needs a workload list such as W1,W5\n${USAGE}`);
@@ -43,7 +54,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; pee
       process.exit(0);
     } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  return { quick, only, peers };
+  return { quick, only, peers: peers && (systems === null || systems.has('peers')), systems };
 }
 
 /*
@@ -71,8 +82,8 @@ function log(msg: string): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, peers: withPeers } = parseArgs(process.argv.slice(2));
-  const settings = quick ? QUICK : FULL;
+  const { quick, only, peers: withPeers, systems } = parseArgs(process.argv.slice(2));
+  const settings = { ...(quick ? QUICK : FULL), systems: systems === null ? null : [...systems] };
   const wanted = (id: string): boolean => only === null || only.includes(id);
   const start = performance.now();
   const date = new Date().toISOString();
@@ -117,7 +128,7 @@ async function peerPart(s: Settings, wanted: (id: string) => boolean, enabled: b
   const none = (skipped: string): PeersReport => ({ skipped, peers: [], unavailable: [], rows: [] });
   if (!enabled) return none('--no-peers');
   const sizes = PEER_SIZES.filter((z, k) => wanted(z.id) && !(s.quick && PEER_SIZES.findIndex((o) => o.id === z.id) !== k));
-  if (sizes.length === 0) return none('no workload they run (W1, W2, W4) was selected');
+  if (sizes.length === 0) return none('no workload they run (W1-W4) was selected');
   return runPeers(sizes, { rounds: s.rounds, roundMs: s.roundMs, warm: s.warm }, log);
 }
 

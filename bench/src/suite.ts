@@ -19,7 +19,12 @@ export interface Settings {
   warmCapMs: number;
   /** Skip eager when its estimated measuring time passes this. */
   eagerBudgetMs: number;
+  /** Systems timed besides hand-written and compiled JS (--systems); null: all. */
+  systems?: readonly string[] | null;
 }
+
+/** The optional systems of a workload run, as --systems names them. */
+export const OPTIONAL_SYSTEMS = ['straight', 'eager', 'c', 'wasm'] as const;
 
 export interface CompileFigures {
   /** Building the Value graph once (not part of compilation). */
@@ -154,7 +159,10 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   let straightFn: GradFn | null = null;
   let straightCompileMs = 0;
   let straightWarm = 0;
-  if (figures.loops > 0) {
+  const on = (system: (typeof OPTIONAL_SYSTEMS)[number]): boolean => s.systems == null || s.systems.includes(system);
+  const notSelected = { skipped: 'not selected (--systems)' };
+  if (!on('straight')) straight = notSelected;
+  if (figures.loops > 0 && on('straight')) {
     progress('compiling straight-line (reroll: false)');
     const b = w.build(x);
     const t1 = performance.now();
@@ -173,11 +181,11 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   }
   const eagerWarm: WarmRule = { minMs: s.warm.minMs, minCalls: 3, maxMs: s.warm.maxMs };
   const eagerEstimate = Math.max(eagerWarm.minMs, eagerWarm.minCalls * oneEagerMs) + s.rounds * Math.max(s.roundMs, oneEagerMs);
-  const skipEager = eagerEstimate > s.eagerBudgetMs;
+  const skipEager = eagerEstimate > s.eagerBudgetMs || !on('eager');
   if (!skipEager) contenders.push({ name: 'eager', run: () => eagerGradient(w, x, gEager), warm: eagerWarm });
-  const nativePlan = planNative(w, s.warm, Float64Array.from(gEager), f, Float64Array.from(gHand), progress);
+  const nativePlan = on('c') ? planNative(w, s.warm, Float64Array.from(gEager), f, Float64Array.from(gHand), progress) : notSelected;
   if ('contenders' in nativePlan) contenders.push(...nativePlan.contenders);
-  const wasmPlan = planWasm(w, s.warm, f, Float64Array.from(gEager), progress);
+  const wasmPlan = on('wasm') ? planWasm(w, s.warm, f, Float64Array.from(gEager), progress) : notSelected;
   if ('contenders' in wasmPlan) contenders.push(...wasmPlan.contenders);
 
   const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
@@ -186,7 +194,7 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   const st = t.get('straight');
   if (st !== undefined) straight = { ...st, compileMs: straightCompileMs };
   const eager: EagerResult = skipEager
-    ? { skipped: `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s`, oneCallMs: oneEagerMs }
+    ? { skipped: on('eager') ? `one evaluation took ${oneEagerMs.toFixed(0)} ms; measuring would take ~${(eagerEstimate / 1000).toFixed(0)} s` : notSelected.skipped, oneCallMs: oneEagerMs }
     : t.get('eager')!;
   const native: NativeOutcome = 'contenders' in nativePlan ? nativePlan.finish(t, hand) : nativePlan;
   const wasm: WasmOutcome = 'contenders' in wasmPlan ? wasmPlan.finish(t) : wasmPlan;

@@ -1,6 +1,6 @@
 /**
  * Correctness of the bench's peer contenders (never timing): each peer library's gradient of
- * W1 n=100 and W4 agrees with the hand-written one within the peer's tolerance (float64 or
+ * W1 n=100, W3 n=10 and W4 agrees with the hand-written one within the peer's tolerance (float64 or
  * float32). A peer whose package cannot load is skipped with the reason printed.
  */
 import { describe, expect, test } from 'vitest';
@@ -10,7 +10,7 @@ import { MLP_PARAMS, makeWorkload, type WorkloadId } from '../src/workloads.js';
 const { peers, unavailable } = await loadPeers();
 for (const u of unavailable) console.info(`skipping peer ${u.name}: it did not load (${u.reason})`);
 
-const cases: [WorkloadId, number][] = [['W1', 100], ['W4', MLP_PARAMS]];
+const cases: [WorkloadId, number][] = [['W1', 100], ['W3', 10], ['W4', MLP_PARAMS]];
 
 test('every peer package loads, or says why', () => {
   for (const u of unavailable) expect(u.reason.length).toBeGreaterThan(0);
