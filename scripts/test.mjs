@@ -1,5 +1,5 @@
 // Type-checks the test files (vitest only strips their types), runs the whole vitest suite once,
-// and prints the closing line CI reads: "N passed, N failed". The type-check counts as one test.
+// smoke-runs the benchmark's quick mode, and prints the closing line CI reads: "N passed, N failed". The type-check counts as one test.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -25,5 +25,12 @@ if (existsSync(results)) {
 }
 if (run.status !== 0 && failed === 0) failed = 1;   // vitest itself failed (crash, no results)
 if (typecheck !== null) { if (typecheck.status === 0) passed++; else failed++; }
+// Also only on a full run: the benchmark's quick mode runs every path of `./dev bench` once
+// (each system's gradient is checked before it is timed; no timing is asserted). One test.
+if (typecheck !== null) {
+  const bench = spawnSync(process.execPath, ['bench/dist/main.js', '--quick'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(bench.status === 0 ? 'bench --quick smoke run: ok' : 'bench --quick smoke run: FAILED (see above)');
+  if (bench.status === 0) passed++; else failed++;
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
