@@ -9,7 +9,7 @@
  * No user string reaches the code: names appear only in an escaped comment.
  */
 import {
-  ARITY, OP_NAMES, emittedInstructions, unitText, type ComputeOp, type Decl, type Schedule, type TextSyntax,
+  ARITY, OP_NAMES, unitText, type ComputeOp, type Decl, type Schedule, type TextSyntax,
 } from '@adjoint/ir';
 import { cLiteral, cRenders, cType, helperSource, type CRender, type CType, type Helper, type Precision } from './render.js';
 
@@ -31,9 +31,6 @@ export interface CProgram {
   /** Whether the file defines `NAME` (stack workspace) besides `NAME_ws`. */
   readonly stackEntry: boolean;
   readonly functions: number;
-  readonly loops: number;
-  readonly innerLoops: number;
-  readonly instructions: number;
 }
 
 /** A user string as comment text: printable ASCII only, with `*`, `/`, `?` and `\` escaped, so it can neither end the comment nor form a trigraph. */
@@ -170,8 +167,5 @@ export function generateC(s: Schedule, inputNames: readonly string[], opts: CGen
     workspace,
     stackEntry,
     functions: s.units.length,
-    loops: s.units.filter((u) => u.kind === 'loop').length,
-    innerLoops: s.units.reduce((n, u) => n + (u.kind === 'loop' ? u.inner.length : 0), 0),
-    instructions: emittedInstructions(s),
   };
 }

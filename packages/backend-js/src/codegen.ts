@@ -11,7 +11,7 @@
  * No user string ever reaches the source: inputs are addressed by index only.
  */
 import {
-  ARITY, OP_NAMES, emittedInstructions, unitText, type ComputeOp, type Decl, type Schedule, type TextSyntax,
+  ARITY, OP_NAMES, unitText, type ComputeOp, type Decl, type Schedule, type TextSyntax,
 } from '@adjoint/ir';
 import { jsLiteral, jsRender, type JsRender } from './render.js';
 
@@ -22,12 +22,6 @@ export interface JsProgram {
   readonly nSpill: number;
   /** Generated functions (units). */
   readonly chunks: number;
-  /** Loops among them. */
-  readonly loops: number;
-  /** Loops inside those loops' bodies. */
-  readonly innerLoops: number;
-  /** Instructions in the source (a loop body counts once). */
-  readonly instructions: number;
 }
 
 const RENDERS: readonly (JsRender | null)[] = OP_NAMES.map((name) =>
@@ -89,9 +83,6 @@ export function generateJs(s: Schedule): JsProgram {
     source: parts.join('\n'),
     nSpill: s.nSpill,
     chunks: s.units.length,
-    loops: s.units.filter((u) => u.kind === 'loop').length,
-    innerLoops: s.units.reduce((n, u) => n + (u.kind === 'loop' ? u.inner.length : 0), 0),
-    instructions: emittedInstructions(s),
   };
 }
 

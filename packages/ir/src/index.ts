@@ -13,7 +13,7 @@ export { interpret, evaluateAll, type MathOverrides } from './interp.js';
 export { toFloat32 } from './precision.js';
 export { gradientGraph, type GradientOptions } from './gradient.js';
 export {
-  scheduleGraph, emittedInstructions, DEFAULT_CHUNK_SIZE,
+  scheduleGraph, emittedInstructions, loopCounts, DEFAULT_CHUNK_SIZE,
   type Schedule, type ScheduleOptions, type Unit, type StraightUnit, type LoopUnit, type LoopInstr, type LoopOperand,
   type Carried, type Addr, type InnerLoop,
 } from './schedule.js';

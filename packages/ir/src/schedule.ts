@@ -385,6 +385,14 @@ function straightRegisters(g: Graph, code: Int32Array, start: number, end: numbe
 }
 
 /** Instructions the generated code contains: straight instructions plus one body per loop. */
+/** Loop units, and loops nested inside them. */
+export function loopCounts(s: Schedule): { loops: number; innerLoops: number } {
+  let loops = 0;
+  let innerLoops = 0;
+  for (const u of s.units) if (u.kind === 'loop') { loops++; innerLoops += u.inner.length; }
+  return { loops, innerLoops };
+}
+
 export function emittedInstructions(s: Schedule): number {
   let total = 0;
   for (const u of s.units) {

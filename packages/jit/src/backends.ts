@@ -4,11 +4,11 @@
  * names every backend, so adding one is a type error until it has an entry here.
  */
 import {
-  DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, type BuildOptions, type CProgram,
+  DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, type BuildOptions,
 } from '@adjoint/backend-c';
 import { compileFactory, generateJs } from '@adjoint/backend-js';
 import { binaryenIfLoaded, generateWasm, instantiateKernel, watText } from '@adjoint/backend-wasm';
-import { AdjointError, type Schedule } from '@adjoint/ir';
+import { AdjointError, emittedInstructions, type Schedule } from '@adjoint/ir';
 import type { Kernel } from './gradfn.js';
 import type { BackendName, CompileOptions } from './options.js';
 
@@ -17,11 +17,8 @@ export interface Artifact {
   readonly kernel: () => Kernel;
   /** What `inspectGeneratedCode` shows: generated JS, C or WAT (made on demand: WAT of a big module is slow to print). */
   readonly text: () => string;
-  /** Counts for `compileStats`. */
+  /** Functions the generated code defines, for `compileStats`. */
   readonly functions: number;
-  readonly loops: number;
-  readonly innerLoops: number;
-  readonly instructions: number;
   /** Milliseconds of codegen, and of turning code into something callable (JS parse, C compiler, wasm compile). */
   readonly codegenMs: number;
   readonly buildMs: number;
@@ -44,7 +41,7 @@ const buildJs: Build = (s) => {
   return {
     kernel: () => factory(new Float64Array(p.nSpill)),
     text: () => p.source,
-    functions: p.chunks, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
+    functions: p.chunks,
     codegenMs: t1 - t0, buildMs: t2 - t1,
     js: { source: p.source, nSpill: p.nSpill },
   };
@@ -56,14 +53,14 @@ const buildC: Build = (s, nParams, options) => {
   // Node calls NAME_ws with a workspace it owns, so no stack entry is needed.
   const p = generateC(s, s.graph.inputNames, { name: DEFAULT_C_NAME, precision, maxStackBytes: 0, nParams });
   const t1 = performance.now();
-  const tier = cTier(p, options);
+  const tier = cTier(emittedInstructions(s), options);
   const lib = buildSharedLibrary(p.source, tier);
   const t2 = performance.now();
   const layout = { nInputs: s.graph.inputNames.length, nParams, workspace: p.workspace, precision };
   return {
     kernel: () => loadNativeKernel(lib.path, `${DEFAULT_C_NAME}_ws`, layout),
     text: () => p.source,
-    functions: p.functions, loops: p.loops, innerLoops: p.innerLoops, instructions: p.instructions,
+    functions: p.functions,
     codegenMs: t1 - t0, buildMs: t2 - t1,
     toolchain: `${lib.compiler.kind} ${lib.compiler.version}${lib.compiler.kind === 'tcc' ? '' : ` -O${tier.optLevel ?? 2}`}`,
   };
@@ -77,9 +74,9 @@ const buildC: Build = (s, nParams, options) => {
 export const C_FAST_TIER_INSTRUCTIONS = 20_000;
 
 /** The compiler and level: the user's, else gcc -O2 (or $CC), else for big code tcc, or -O1 without it. */
-function cTier(p: CProgram, options: CompileOptions): BuildOptions {
+function cTier(instructions: number, options: CompileOptions): BuildOptions {
   const chosen = options.cc !== undefined || options.optLevel !== undefined || (process.env.CC ?? '') !== '';
-  if (chosen || p.instructions <= C_FAST_TIER_INSTRUCTIONS) {
+  if (chosen || instructions <= C_FAST_TIER_INSTRUCTIONS) {
     return { cc: options.cc, optLevel: options.optLevel };
   }
   try {
@@ -111,8 +108,7 @@ const buildWasm: Build = (s, _nParams, options) => {
   return {
     kernel: () => { if (handed) return instantiateKernel(p.bytes, p); handed = true; return first; },
     text: () => watText(binaryen, p.bytes),
-    functions: p.functions, loops: s.units.filter((u) => u.kind === 'loop').length,
-    innerLoops: s.units.reduce((n, u) => n + (u.kind === 'loop' ? u.inner.length : 0), 0), instructions: p.instructions,
+    functions: p.functions,
     codegenMs: t1 - t0, buildMs: t2 - t1,
     wasm: p.bytes,
   };

@@ -5,7 +5,7 @@
 import { traceValue, type Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, parseSerialized, serializeProgram } from '@adjoint/backend-js';
 import { checkCName, checkMaxStackBytes, DEFAULT_C_NAME, generateC } from '@adjoint/backend-c';
-import { AdjointError, gradientGraph, scheduleGraph, verifyGraph, type Graph } from '@adjoint/ir';
+import { AdjointError, gradientGraph, loopCounts, scheduleGraph, verifyGraph, emittedInstructions, type Graph, type Schedule } from '@adjoint/ir';
 import { BUILDERS, loadedBinaryen, type Artifact } from './backends.js';
 import { generateWasm, loadBinaryen, type WasmProgram } from '@adjoint/backend-wasm';
 import { cached } from './cache.js';
@@ -54,7 +54,7 @@ const compiledInfo = new WeakMap<GradFn, Compiled>();
 
 function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions): Built {
   const t0 = performance.now();
-  const grad = gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
+  const grad = gradientOf(graph, nParams);
   const t1 = performance.now();
   const sched = scheduleGraph(grad, scheduleOptions(options));
   const t2 = performance.now();
@@ -65,10 +65,9 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
       backend,
       traceNodes: graph.size,
       gradientNodes: grad.size,
-      instructions: artifact.instructions,
+      instructions: emittedInstructions(sched),
       chunks: artifact.functions,
-      loops: artifact.loops,
-      innerLoops: artifact.innerLoops,
+      ...loopCounts(sched),
       ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
       ...(artifact.toolchain !== undefined ? { toolchain: artifact.toolchain } : {}),
     },
@@ -229,25 +228,17 @@ export function compileToC(output: Value, params: readonly Value[], options?: CS
 export function compileToC(output: Value, params: readonly Value[], options: CSourceOptions & { header: true }): { source: string; header: string };
 export function compileToC(output: Value, params: readonly Value[], options?: CSourceOptions): string | { source: string; header: string };
 export function compileToC(output: Value, params: readonly Value[], options: CSourceOptions = {}): string | { source: string; header: string } {
-  if (options === null || typeof options !== 'object') {
-    throw new AdjointError('bad-options', `options must be an object such as { name: 'arm_grad' }, got ${options === null ? 'null' : typeof options}`);
-  }
-  const allowed = ['inputs', 'chunkSize', 'reroll', 'precision', 'name', 'header', 'maxStackBytes'];
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new AdjointError('bad-options', `unknown option "${k}" for compileToC; the options are ${allowed.join(', ')}`);
-  }
-  const { name, header, maxStackBytes, ...rest } = options;
+  const { name, header, maxStackBytes, ...rest } = checkFileOptions('compileToC', options, CSOURCE_OPTIONS, "{ name: 'arm_grad' }");
   checkOptions({ ...rest, backend: 'c' });
   if (header !== undefined && typeof header !== 'boolean') {
     throw new AdjointError('bad-options', `header must be true or false, got ${String(header)}`);
   }
-  const trace = traceValue(output, params, { inputs: rest.inputs });
-  const grad = gradientGraph(trace.graph, { params: Array.from({ length: trace.nParams }, (_, k) => k) });
-  const p = generateC(scheduleGraph(grad, scheduleOptions(rest)), trace.graph.inputNames, {
+  const { schedule, nParams } = traceAndSchedule(output, params, rest);
+  const p = generateC(schedule, schedule.graph.inputNames, {
     name: name === undefined ? DEFAULT_C_NAME : checkCName(name),
     precision: rest.precision ?? 'f64',
     maxStackBytes: checkMaxStackBytes(maxStackBytes),
-    nParams: trace.nParams,
+    nParams,
   });
   return header === true ? { source: p.source, header: p.header } : p.source;
 }
@@ -268,15 +259,31 @@ export async function compileToWasmAsync(output: Value, params: readonly Value[]
 }
 
 function wasmProgram(output: Value, params: readonly Value[], options: WasmModuleOptions, binaryen: Parameters<typeof generateWasm>[0]): WasmProgram {
+  checkOptions({ ...checkFileOptions('compileToWasm', options, WASM_MODULE_OPTIONS, "{ math: 'embedded' }"), backend: 'wasm' });
+  return generateWasm(binaryen, traceAndSchedule(output, params, options).schedule, { math: options.math, precision: options.precision });
+}
+
+const CSOURCE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'name', 'header', 'maxStackBytes'];
+const WASM_MODULE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'math'];
+
+/** The options of compileToC / compileToWasm: an object with only the keys that call takes. */
+function checkFileOptions<T extends object>(caller: string, options: T, allowed: readonly string[], example: string): T {
   if (options === null || typeof options !== 'object') {
-    throw new AdjointError('bad-options', `options must be an object such as { math: 'embedded' }, got ${options === null ? 'null' : typeof options}`);
+    throw new AdjointError('bad-options', `options must be an object such as ${example}, got ${options === null ? 'null' : typeof options}`);
   }
-  const allowed = ['inputs', 'chunkSize', 'reroll', 'precision', 'math'];
   for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new AdjointError('bad-options', `unknown option "${k}" for compileToWasm; the options are ${allowed.join(', ')}`);
+    if (!allowed.includes(k)) throw new AdjointError('bad-options', `unknown option "${k}" for ${caller}; the options are ${allowed.join(', ')}`);
   }
-  checkOptions({ ...options, backend: 'wasm' });
+  return options;
+}
+
+/** Trace, differentiate with respect to the params, schedule: what every code generator consumes. */
+function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll'>): { schedule: Schedule; nParams: number } {
   const trace = traceValue(output, params, { inputs: options.inputs });
-  const grad = gradientGraph(trace.graph, { params: Array.from({ length: trace.nParams }, (_, k) => k) });
-  return generateWasm(binaryen, scheduleGraph(grad, scheduleOptions(options)), { math: options.math, precision: options.precision });
+  return { schedule: scheduleGraph(gradientOf(trace.graph, trace.nParams), scheduleOptions(options)), nParams: trace.nParams };
+}
+
+/** The gradient graph of a trace whose first nParams inputs are the params. */
+function gradientOf(graph: Graph, nParams: number): Graph {
+  return gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
 }
