@@ -83,35 +83,46 @@ static void *buffer_of(napi_env env, napi_value v, napi_typedarray_type want) {
   return data;
 }
 
-static napi_value call_any(napi_env env, napi_callback_info info, int f32) {
-  size_t argc = 4;
-  napi_value argv[4];
-  void *fn = NULL;
-  napi_typedarray_type type = f32 ? napi_float32_array : napi_float64_array;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *x = argc == 4 ? buffer_of(env, argv[1], type) : NULL;
-  void *g = argc == 4 ? buffer_of(env, argv[2], type) : NULL;
-  void *t = argc == 4 ? buffer_of(env, argv[3], type) : NULL;
-  if (argc != 4 || napi_get_value_external(env, argv[0], &fn) != napi_ok || x == NULL || g == NULL || t == NULL) {
-    napi_throw_type_error(env, "ADJOINT_NATIVE", f32 ? "callF32(fn, x, g, t): a handle from symbol() and three Float32Arrays"
-                                                      : "call(fn, x, g, t): a handle from symbol() and three Float64Arrays");
-    return NULL;
-  }
-  double f = f32 ? (double)((grad_f32)fn)(x, g, t) : ((grad_f64)fn)(x, g, t);
-  napi_value result;
-  CHECK(env, napi_create_double(env, f, &result));
-  return result;
-}
-
 /*
- * A bound call: most of call()'s ~150 ns is looking up the three typed arrays, so a kernel
- * with small arrays binds its own once and copies values in and out (the JS side keeps the
+ * A call: the function and its three arrays. call() reads one per call; a bound call keeps
+ * one (bind/run): most of call()'s ~150 ns is looking up the typed arrays, so a kernel with
+ * small arrays binds its own once and copies values in and out (the JS side keeps the
  * arrays alive; V8 never moves the backing store of a live, undetached ArrayBuffer).
  */
 typedef struct {
   void *fn, *x, *g, *t;
   int f32;
 } bound_call;
+
+/* argv[0..3] = fn handle and three typed arrays of the precision; 0 when any is wrong. */
+static int read_call(napi_env env, const napi_value *argv, int f32, bound_call *c) {
+  napi_typedarray_type type = f32 ? napi_float32_array : napi_float64_array;
+  c->f32 = f32;
+  c->x = buffer_of(env, argv[1], type);
+  c->g = buffer_of(env, argv[2], type);
+  c->t = buffer_of(env, argv[3], type);
+  return napi_get_value_external(env, argv[0], &c->fn) == napi_ok && c->x != NULL && c->g != NULL && c->t != NULL;
+}
+
+static napi_value invoke(napi_env env, const bound_call *c) {
+  double f = c->f32 ? (double)((grad_f32)c->fn)(c->x, c->g, c->t) : ((grad_f64)c->fn)(c->x, c->g, c->t);
+  napi_value result;
+  CHECK(env, napi_create_double(env, f, &result));
+  return result;
+}
+
+static napi_value call_any(napi_env env, napi_callback_info info, int f32) {
+  size_t argc = 4;
+  napi_value argv[4];
+  bound_call c;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4 || !read_call(env, argv, f32, &c)) {
+    napi_throw_type_error(env, "ADJOINT_NATIVE", f32 ? "callF32(fn, x, g, t): a handle from symbol() and three Float32Arrays"
+                                                      : "call(fn, x, g, t): a handle from symbol() and three Float64Arrays");
+    return NULL;
+  }
+  return invoke(env, &c);
+}
 
 static void free_bound(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
@@ -121,20 +132,13 @@ static void free_bound(napi_env env, void *data, void *hint) {
 static napi_value bind_call(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
-  bound_call b = {NULL, NULL, NULL, NULL, 0};
+  bound_call b;
   bool f32 = false;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc == 5 && napi_get_value_bool(env, argv[4], &f32) == napi_ok) {
-    napi_typedarray_type type = f32 ? napi_float32_array : napi_float64_array;
-    b.x = buffer_of(env, argv[1], type);
-    b.g = buffer_of(env, argv[2], type);
-    b.t = buffer_of(env, argv[3], type);
-  }
-  if (argc != 5 || napi_get_value_external(env, argv[0], &b.fn) != napi_ok || b.x == NULL || b.g == NULL || b.t == NULL) {
+  if (argc != 5 || napi_get_value_bool(env, argv[4], &f32) != napi_ok || !read_call(env, argv, f32, &b)) {
     napi_throw_type_error(env, "ADJOINT_NATIVE", "bind(fn, x, g, t, f32): a handle from symbol(), three typed arrays of the precision, a boolean");
     return NULL;
   }
-  b.f32 = f32;
   bound_call *heap = malloc(sizeof *heap);
   if (heap == NULL) {
     napi_throw_error(env, "ADJOINT_NATIVE", "out of memory");
@@ -159,11 +163,7 @@ static napi_value run_bound(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ADJOINT_NATIVE", "run(bound): a handle from bind()");
     return NULL;
   }
-  const bound_call *b = data;
-  double f = b->f32 ? (double)((grad_f32)b->fn)(b->x, b->g, b->t) : ((grad_f64)b->fn)(b->x, b->g, b->t);
-  napi_value result;
-  CHECK(env, napi_create_double(env, f, &result));
-  return result;
+  return invoke(env, data);
 }
 
 static napi_value call_f64(napi_env env, napi_callback_info info) { return call_any(env, info, 0); }
