@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { traceValue } from '@adjoint/autograd';
 import {
   AdjointError, compileGradientFunctionAsync, compileStats, compileToC, compileToWasmAsync,
-  inspectGeneratedCode, printGraph, serializeCompiledFunction, type BackendName, type GradFn,
+  inspectGeneratedCode, printGraph, serializeCompiledFunction, type BackendName, type GradFn, type PassStat,
 } from '@adjoint/jit';
 import { UsageError, stringOption, type ParsedArgs } from './args.js';
 import { InputError, describeFsError, loadProgram, type Program } from './load.js';
@@ -20,6 +20,8 @@ interface Target {
   readonly precision: 'f64' | 'f32' | undefined;
   readonly name: string | undefined;
   readonly math: 'import' | 'embedded' | undefined;
+  /** optimize and fastMath, as the facade takes them (absent when not given). */
+  readonly optimize: { optimize?: 0 | 1 | 2; fastMath?: boolean };
 }
 
 /** The input named by the arguments: one file, or -e TEXT. */
@@ -82,7 +84,12 @@ function targetOf(args: ParsedArgs, command: string, program: Program, label: st
     if (backend === 'js') throw new InputError(`${label}: the IR computes in f32 and JavaScript computes in f64; use --target c or wasm, or f64 types`);
     precision = 'f32';
   }
-  return { backend, precision, name, math: stringOption(args, 'math') as Target['math'] };
+  const level = stringOption(args, 'optimize');
+  const optimize = {
+    ...(level !== undefined ? { optimize: Number(level) as 0 | 1 | 2 } : {}),
+    ...(args.options.has('fast-math') ? { fastMath: true } : {}),
+  };
+  return { backend, precision, name, math: stringOption(args, 'math') as Target['math'], optimize };
 }
 
 /** Facade errors about our own options are usage errors (exit 2), not input errors. */
@@ -100,7 +107,7 @@ const inputsOption = (p: Program): { inputs?: Program['params'] } => (p.inputs !
 
 function compileFn(p: Program, t: Target): Promise<GradFn> {
   return compileGradientFunctionAsync(p.output, p.params, {
-    backend: t.backend, ...inputsOption(p),
+    backend: t.backend, ...inputsOption(p), ...t.optimize,
     ...(t.precision !== undefined ? { precision: t.precision } : {}),
     ...(t.math !== undefined ? { math: t.math } : {}),
   });
@@ -108,7 +115,7 @@ function compileFn(p: Program, t: Target): Promise<GradFn> {
 
 function cSource(p: Program, t: Target): { source: string; header: string } {
   return compileToC(p.output, p.params, {
-    ...inputsOption(p), header: true,
+    ...inputsOption(p), ...t.optimize, header: true,
     ...(t.name !== undefined ? { name: t.name } : {}),
     ...(t.precision !== undefined ? { precision: t.precision } : {}),
   });
@@ -139,7 +146,7 @@ export async function compile(args: ParsedArgs, io: Io): Promise<void> {
   } else {
     if (!toFile) throw new UsageError('a wasm module is binary; give -o FILE.wasm', 'compile');
     emit(await facade(label, 'compile', () => compileToWasmAsync(program.output, program.params, {
-      ...inputsOption(program),
+      ...inputsOption(program), ...t.optimize,
       ...(t.precision !== undefined ? { precision: t.precision } : {}),
       ...(t.math !== undefined ? { math: t.math } : {}),
     })));
@@ -180,10 +187,19 @@ export async function inspect(args: ParsedArgs, io: Io): Promise<void> {
     `functions:            ${st.chunks}`,
     `loops:                ${st.loops}${st.innerLoops > 0 ? ` (+${st.innerLoops} nested)` : ''}`,
     '',
+    '== passes (docs/passes.md) ==',
+    ...st.passes.map(passLine),
+    '',
     `== ${title} ==`,
     code.replace(/\n$/, ''),
     '',
   ].join('\n'));
+}
+
+/** One pass of the pipeline: nodes in -> out, time and the rules that fired. */
+function passLine(p: PassStat): string {
+  const rules = Object.entries(p.rules).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ');
+  return `${p.name.padEnd(9)} ${String(p.nodesIn).padStart(8)} -> ${String(p.nodesOut).padEnd(8)} ${p.ms.toFixed(2).padStart(8)} ms${rules ? `  rules: ${rules}` : ''}`;
 }
 
 export async function evaluate(args: ParsedArgs, io: Io): Promise<void> {

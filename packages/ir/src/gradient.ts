@@ -15,14 +15,76 @@
  */
 import { AdjointError } from './errors.js';
 import { BOOL, CONST, GraphBuilder, INPUT, argArray, type Graph } from './graph.js';
-import { ARITY, OPS_BY_CODE, OP_CODE } from './ops.js';
+import { ARITY, OPS_BY_CODE, OP_CODE, makeEmit, type Emit } from './ops.js';
+import type { RuleCounts } from './passes/match.js';
 
 export interface GradientOptions {
   /** Input indices of the parameters, in gradient output order. */
   params: readonly number[];
+  /**
+   * Build through a hash-consing builder with the exact rewrite rules, and keep adjoint signs
+   * symbolic (see signedAlgebra). Bit-identical results either way; false gives the graph
+   * exactly as the VJP rules emit it (optimize: 0). Default true.
+   */
+  simplify?: boolean;
+  /** With simplify, also apply the fast-math rules (results may change in the last bits). */
+  fastMath?: boolean;
 }
 
 const ADD = OP_CODE.add;
+const SUB = OP_CODE.sub;
+const MUL = OP_CODE.mul;
+const DIV = OP_CODE.div;
+const NEG = OP_CODE.neg;
+const SELECT = OP_CODE.select;
+
+/**
+ * The VJP algebra over signed node references: `2*id` is node id, `2*id + 1` is its
+ * negation, not yet built. A negated adjoint stays symbolic through the linear ops and lands
+ * as a subtraction, so `a - b` contributes `adj - g` to b instead of building `neg(g)` and
+ * adding it (W1: every one of ~2,000 negations goes). Each step is exact in IEEE arithmetic:
+ *   (-a) * b = -(a * b), (-a) / b = -(a / b)     rounding to nearest is sign-symmetric
+ *   a + (-b) = a - b, (-a) + b = b - a            definition of subtraction; + commutes
+ *   (-a) + (-b) = (-a) - b                        NOT -(a + b): that differs at a = +0, b = -0
+ *   select(c, -a, -b) = -select(c, a, b)
+ * Adjoint sums (`sum`) may use -(a + b) all the same: adjoints only ever meet linear rules,
+ * so the sign of a zero adjoint reaches nothing but the sign of a zero gradient, which the
+ * final `0 + g` of every parameter erases (see the file comment).
+ * With `fold` false every negation is built at once (the graph as the rules write it).
+ */
+function signedAlgebra(b: GraphBuilder, fold: boolean): { e: Emit<number>; sum: (x: number, y: number) => number } {
+  const built = (v: number): number => ((v & 1) === 0 ? v >> 1 : b.node(NEG, v >> 1));
+  const add = (x: number, y: number): number => {
+    const nx = x & 1;
+    const ny = y & 1;
+    if (nx === 0) return 2 * b.node(ny === 0 ? ADD : SUB, x >> 1, y >> 1);
+    return 2 * (ny === 0 ? b.node(SUB, y >> 1, x >> 1) : b.node(SUB, built(x), y >> 1));
+  };
+  const e = makeEmit((x) => 2 * b.constant(x), (code, x, y, z) => {
+    if (!fold) {
+      return 2 * b.node(code, x >> 1, ARITY[code] > 1 ? y >> 1 : -1, ARITY[code] > 2 ? z >> 1 : -1);
+    }
+    switch (code) {
+      case NEG: return x ^ 1;
+      case MUL: case DIV: return (2 * b.node(code, x >> 1, y >> 1)) | ((x ^ y) & 1);
+      case ADD: return add(x, y);
+      case SUB: return add(x, y ^ 1);
+      case SELECT:
+        if ((y & 1) === (z & 1)) return (2 * b.node(SELECT, x >> 1, y >> 1, z >> 1)) | (y & 1);
+        return 2 * b.node(SELECT, x >> 1, built(y), built(z));
+      default: {
+        const ar = ARITY[code];
+        return 2 * b.node(code, built(x), ar > 1 ? built(y) : -1, ar > 2 ? built(z) : -1);
+      }
+    }
+  }, -1);
+  // Written out rather than through `e.add`: it runs once per adjoint term.
+  const sum = (x: number, y: number): number => {
+    if ((x & 1) === 0) return 2 * b.node((y & 1) === 0 ? ADD : SUB, x >> 1, y >> 1);
+    return (y & 1) === 0 ? 2 * b.node(SUB, y >> 1, x >> 1) : (2 * b.node(ADD, x >> 1, y >> 1)) | 1;
+  };
+  return { e, sum };
+}
 
 /**
  * The gradient graph. The forward part is copied through a hash-consing builder (merging
@@ -30,6 +92,11 @@ const ADD = OP_CODE.add;
  * so the results equal `backward()` on the user's own trace.
  */
 export function gradientGraph(g: Graph, options: GradientOptions): Graph {
+  return differentiateWithStats(g, options).graph;
+}
+
+/** `gradientGraph`, with how often each rewrite rule fired while it was built. */
+export function differentiateWithStats(g: Graph, options: GradientOptions): { graph: Graph; rules: RuleCounts } {
   if (g.outputs.length < 1) throw new AdjointError('no-output', 'the graph has no output to differentiate');
   const f = g.outputs[0];
   if (g.dtype[f] === BOOL) throw new AdjointError('bool-output', 'cannot differentiate a bool output');
@@ -42,7 +109,8 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
     isParam[p] = 1;
   }
 
-  const b = new GraphBuilder({ hashCons: true, capacity: g.size * 3 + 16 });
+  const simplify = options.simplify ?? true;
+  const b = new GraphBuilder({ hashCons: simplify, simplify, fastMath: options.fastMath, capacity: g.size * 2 + 16 });
   const map = new Int32Array(g.size);
   const paramNode = new Int32Array(nInputs).fill(-1);
   const needs = new Uint8Array(g.size);   // does the node depend on a param?
@@ -73,9 +141,10 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
   // Inputs not present in g (params the output does not reach) still get nodes.
   for (let k = 0; k < nInputs; k++) b.input(k, g.inputNames[k]);
 
+  const { e, sum } = signedAlgebra(b, simplify);
   const outNode = new Int32Array(g.size).fill(-1);
   const finish = (node: number): void => {
-    outNode[node] = adj[node] < 0 ? b.constant(0) : b.node(ADD, b.constant(0), adj[node]);
+    outNode[node] = adj[node] < 0 ? b.constant(0) : e.add(e.c(0), adj[node]) >> 1;
   };
   // Params to finish after visiting node i: a linked list in typed arrays (a sparse JS array
   // indexed by node id falls into dictionary mode at 10^6 nodes).
@@ -86,9 +155,9 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
     if (node >= 0 && finalAt[node] >= 0) { finishNext[p] = finishHead[finalAt[node]]; finishHead[finalAt[node]] = p; }
   }
 
+  // Adjoints are signed references (see signedAlgebra); -1 = no contribution yet.
   const adj = new Int32Array(g.size).fill(-1);
-  if (needs[f]) adj[f] = b.constant(1, g.dtype[f] as 0 | 1);
-  const e = b.emit;
+  if (needs[f]) adj[f] = 2 * b.constant(1, g.dtype[f] as 0 | 1);
   const args: number[] = [];
   for (let i = f; i >= 0; i--) {
     const gi = adj[i];
@@ -96,13 +165,13 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
     const op = g.op[i];
     const ar = ARITY[op];
     args.length = ar;
-    for (let k = 0; k < ar; k++) args[k] = map[argArray(g, k)[i]];
-    const contributions = OPS_BY_CODE[op].vjp!(gi, args, map[i], e);
+    for (let k = 0; k < ar; k++) args[k] = 2 * map[argArray(g, k)[i]];
+    const contributions = OPS_BY_CODE[op].vjp!(gi, args, 2 * map[i], e);
     for (let k = 0; k < ar; k++) {
       const x = argArray(g, k)[i];
       const term = contributions[k];
       if (term === null || !needs[x]) continue;
-      adj[x] = adj[x] < 0 ? term : b.node(ADD, adj[x], term);
+      adj[x] = adj[x] < 0 ? term : sum(adj[x], term);
     }
     for (let p = finishHead[i]; p >= 0; p = finishNext[p]) finish(paramNode[p]);
   }
@@ -114,5 +183,5 @@ export function gradientGraph(g: Graph, options: GradientOptions): Graph {
     if (outNode[node] < 0) finish(node);   // the output is the param itself, or unused
     outputs.push(outNode[node]);
   }
-  return b.finish(outputs);
+  return { graph: b.finish(outputs), rules: b.rulesFired };
 }

@@ -6,12 +6,12 @@
  */
 import { AdjointError } from './errors.js';
 import { OP_CODE, OPS_BY_CODE, OP_NAMES, makeEmit, type Emit, type OpName } from './ops.js';
+import { applyRules, ruleTable, type RuleCounts, type RuleTable } from './passes/match.js';
+import { EXACT_RULES, FAST_RULES } from './passes/rules.js';
 
-export const F64 = 0;
-export const F32 = 1;
-export const BOOL = 2;
-export type DType = typeof F64 | typeof F32 | typeof BOOL;
-export const DTYPE_NAMES = ['f64', 'f32', 'bool'] as const;
+import { BOOL, DTYPE_NAMES, F32, F64, type DType } from './dtype.js';
+
+export { BOOL, DTYPE_NAMES, F32, F64, type DType };
 
 export interface Graph {
   readonly size: number;
@@ -41,19 +41,30 @@ export function argArray(g: Graph, k: number): Int32Array {
 
 export interface BuilderOptions {
   /**
-   * Merge nodes with the same op and arguments (and constants with the same bits).
-   * Merging never changes a value, but it changes how a gradient transform accumulates
-   * adjoints, so traces of user code are recorded without it. Default true.
+   * Merge nodes with the same op and arguments (and constants with the same bits);
+   * 'constants' merges only constants. Merging never changes a value, but it changes how a
+   * gradient transform accumulates adjoints, so traces of user code are recorded without it.
+   * Default true.
    */
-  hashCons?: boolean;
+  hashCons?: boolean | 'constants';
   /**
-   * Apply the exact rewrites of `exactRewrite` (constant operands evaluated, 1*x = x, ...)
-   * as nodes are built. They never change a bit of any value. Default: same as hashCons.
+   * Apply the exact rewrite rules of passes/rules.ts (constant operands evaluated, 1*x = x,
+   * x + (-y) = x - y, ...) as nodes are built. They never change a bit of any value.
+   * 'fold' applies only constant folding. Default: same as hashCons.
    */
-  simplify?: boolean;
+  simplify?: boolean | 'fold';
+  /** With simplify, also apply the fast-math rules (x*0 = 0, reassociation of constants...). */
+  fastMath?: boolean;
   /** Initial capacity in nodes. */
   capacity?: number;
 }
+
+/** Ops whose arguments commute bit for bit (NaN and -0 included), by op code. */
+const COMMUTATIVE = Uint8Array.from(OP_NAMES, (n) => (['add', 'mul', 'min', 'max', 'eq', 'ne'].includes(n) ? 1 : 0));
+
+const FOLD_TABLE = ruleTable([]);
+const EXACT_TABLE = ruleTable(EXACT_RULES);
+const FAST_TABLE = ruleTable([...EXACT_RULES, ...FAST_RULES]);
 
 const bits = new Float64Array(1);
 const bitWords = new Uint32Array(bits.buffer);
@@ -71,7 +82,10 @@ export class GraphBuilder {
   private inputNames: string[] = [];
   private inputNode: number[] = [];
   private readonly hashCons: boolean;
-  private readonly simplify: boolean;
+  private readonly hashConsts: boolean;
+  private readonly rules: RuleTable | null;
+  /** How often each rewrite rule fired while building (empty without simplify). */
+  readonly rulesFired: RuleCounts = new Map();
   // Open-addressing table of node id + 1 (0 = empty), sized to a power of two.
   private table: Int32Array;
   private mask: number;
@@ -80,15 +94,17 @@ export class GraphBuilder {
 
   constructor(options: BuilderOptions = {}) {
     const cap = Math.max(16, options.capacity ?? 1024);
-    this.hashCons = options.hashCons ?? true;
-    this.simplify = options.simplify ?? this.hashCons;
+    this.hashCons = (options.hashCons ?? true) === true;
+    this.hashConsts = options.hashCons !== false;
+    const simplify = options.simplify ?? this.hashCons;
+    this.rules = simplify === false ? null : simplify === 'fold' ? FOLD_TABLE : options.fastMath === true ? FAST_TABLE : EXACT_TABLE;
     this.op = new Uint8Array(cap);
     this.dt = new Uint8Array(cap);
     this.a = new Int32Array(cap);
     this.b = new Int32Array(cap);
     this.c = new Int32Array(cap);
     this.consts = new Float64Array(64);
-    const tableSize = this.hashCons ? nextPow2(cap * 2) : 0;
+    const tableSize = this.hashConsts ? nextPow2(cap * 2) : 0;
     this.table = new Int32Array(tableSize);
     this.mask = tableSize - 1;
     this.emit = makeEmit((x) => this.constant(x), (code, x, y, z) => this.node(code, x, y, z), -1);
@@ -127,7 +143,7 @@ export class GraphBuilder {
   }
 
   constant(x: number, dtype: DType = F64): number {
-    if (this.hashCons) {
+    if (this.hashConsts) {
       bits[0] = x;
       const h = this.probe(CONST, bitWords[0], bitWords[1], dtype);
       for (let i = h; ; i = (i + 1) & this.mask) {
@@ -147,12 +163,14 @@ export class GraphBuilder {
   /** Append (or find) a computing node. Checks argument count and kinds. */
   node(code: number, x = -1, y = -1, z = -1): number {
     const dtype = this.resultType(code, x, y, z);
-    if (this.simplify) {
-      const r = exactRewrite(this, code, x, y, z, dtype);
+    if (this.rules !== null) {
+      const r = applyRules(this, this.rules, this.rulesFired, code, x, y, z, dtype);
       if (r >= 0) return r;
     }
     if (!this.hashCons) return this.push(code, dtype, x, y, z);
-    const h = this.probe(code, x, y, z);
+    // x*y finds y*x: the same value bit for bit. The node keeps its own argument order.
+    const swap = COMMUTATIVE[code] === 1 && y < x;
+    const h = swap ? this.probe(code, y, x, z) : this.probe(code, x, y, z);
     for (let i = h; ; i = (i + 1) & this.mask) {
       const id = this.table[i] - 1;
       if (id < 0) {
@@ -161,7 +179,8 @@ export class GraphBuilder {
         this.maybeGrow();
         return node;
       }
-      if (this.op[id] === code && this.a[id] === x && this.b[id] === y && this.c[id] === z) return id;
+      if (this.op[id] === code && this.c[id] === z
+          && ((this.a[id] === x && this.b[id] === y) || (COMMUTATIVE[code] === 1 && this.a[id] === y && this.b[id] === x))) return id;
     }
   }
 
@@ -278,62 +297,17 @@ export class GraphBuilder {
       if (this.op[id] === CONST) {
         bits[0] = this.consts[this.a[id]];
         h = this.probe(CONST, bitWords[0], bitWords[1], this.dt[id]);
-      } else if (this.op[id] === INPUT) {
+      } else if (this.op[id] === INPUT || !this.hashCons) {
         continue;
       } else {
-        h = this.probe(this.op[id], this.a[id], this.b[id], this.c[id]);
+        const code = this.op[id];
+        const swap = COMMUTATIVE[code] === 1 && this.b[id] < this.a[id];
+        h = swap ? this.probe(code, this.b[id], this.a[id], this.c[id]) : this.probe(code, this.a[id], this.b[id], this.c[id]);
       }
       while (this.table[h] !== 0) h = (h + 1) & this.mask;
       this.table[h] = id + 1;
     }
   }
-}
-
-const MUL = OP_CODE.mul;
-const DIV = OP_CODE.div;
-const NEG = OP_CODE.neg;
-const ADD = OP_CODE.add;
-const SUB = OP_CODE.sub;
-const SELECT = OP_CODE.select;
-
-/**
- * Rewrites that hold bit for bit in IEEE arithmetic, for every input including NaN, the
- * infinities and -0. Returns the replacement node, or -1 when no rule applies.
- * (Rewrites that are only almost exact, like x*0 = 0 or x+0 = x, belong to passes/.)
- */
-function exactRewrite(b: GraphBuilder, code: number, x: number, y: number, z: number, dtype: DType): number {
-  const def = OPS_BY_CODE[code];
-  const cx = b.constValue(x);
-  const cy = y >= 0 ? b.constValue(y) : undefined;
-  // Every operand constant: evaluate with the op's own meaning (exactly what the code would do).
-  if (dtype !== BOOL && cx !== undefined && (def.args.length < 2 || cy !== undefined)
-      && (def.args.length < 3 || b.constValue(z) !== undefined)) {
-    const v = def.eval(cx, cy ?? 0, z >= 0 ? b.constValue(z)! : 0);
-    return b.constant(dtype === F32 ? Math.fround(v) : v, dtype);
-  }
-  switch (code) {
-    case MUL:   // 1*y = y, x*1 = x
-      if (cx === 1) return y;
-      if (cy === 1) return x;
-      break;
-    case DIV:   // x/1 = x
-      if (cy === 1) return x;
-      break;
-    case NEG:   // -(-x) = x
-      if (b.opOf(x) === NEG) return b.argOf(x, 0);
-      break;
-    case ADD:   // x + (-0) = x, including x = +0 (+0 + -0 = +0) and x = -0
-      if (cy !== undefined && Object.is(cy, -0)) return x;
-      if (cx !== undefined && Object.is(cx, -0)) return y;
-      break;
-    case SUB:   // x - (+0) = x, including x = -0 (-0 - +0 = -0)
-      if (cy !== undefined && Object.is(cy, 0)) return x;
-      break;
-    case SELECT:   // select(c, v, v) = v
-      if (y === z) return y;
-      break;
-  }
-  return -1;
 }
 
 function nextPow2(x: number): number {

@@ -11,7 +11,7 @@ export { printGraph, printNode, parseGraph, formatNumber } from './text.js';
 export { verifyGraph } from './verify.js';
 export { interpret, evaluateAll, type MathOverrides } from './interp.js';
 export { toFloat32 } from './precision.js';
-export { gradientGraph, type GradientOptions } from './gradient.js';
+export { gradientGraph, differentiateWithStats, type GradientOptions } from './gradient.js';
 export {
   scheduleGraph, emittedInstructions, loopCounts, DEFAULT_CHUNK_SIZE,
   type Schedule, type ScheduleOptions, type Unit, type StraightUnit, type LoopUnit, type LoopInstr, type LoopOperand,
@@ -21,3 +21,7 @@ export { verifySchedule } from './verify-schedule.js';
 export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOptions } from './reroll.js';
 export { hashGraph, graphsEqual, checksum } from './hash.js';
 export { unitText, affine, type TextSyntax, type Decl, type UnitText } from './text-units.js';
+export {
+  EXACT_RULES, FAST_RULES, foldConstants, simplify, cse, dce, rebuild, optimizeGradient, pipelinePasses, DEFAULT_OPTIMIZE,
+  type Rule, type PassResult, type OptimizeLevel, type PipelineOptions, type PassStat, type PipelineResult, type RuleCounts,
+} from './passes/index.js';

@@ -5,7 +5,7 @@
 import { traceValue, type Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, parseSerialized, serializeProgram } from '@adjoint/backend-js';
 import { checkCName, checkMaxStackBytes, DEFAULT_C_NAME, generateC } from '@adjoint/backend-c';
-import { AdjointError, gradientGraph, loopCounts, scheduleGraph, verifyGraph, emittedInstructions, type Graph, type Schedule } from '@adjoint/ir';
+import { AdjointError, optimizeGradient, printGraph, type PassStat, type PipelineResult, loopCounts, scheduleGraph, verifyGraph, emittedInstructions, type Graph, type Schedule } from '@adjoint/ir';
 import { BUILDERS, loadedBinaryen, type Artifact } from './backends.js';
 import { generateWasm, loadBinaryen, type WasmProgram } from '@adjoint/backend-wasm';
 import { cached } from './cache.js';
@@ -13,12 +13,15 @@ import { makeGradFn, type GradFn } from './gradfn.js';
 import { checkOptions, optionsKey, scheduleOptions, type BackendName, type CompileOptions } from './options.js';
 
 export type { BackendName, CompileOptions, RerollThresholds } from './options.js';
+export type { PassStat } from '@adjoint/ir';
 
 /** What a compilation produced, for `inspectGeneratedCode` and serialization. */
 export interface CompileStats {
   backend: BackendName;
   traceNodes: number;
   gradientNodes: number;
+  /** The gradient pipeline, pass by pass: nodes in and out, time, rules applied (docs/passes.md). */
+  passes: readonly PassStat[];
   /** Instructions in the generated code (a loop body counts once). */
   instructions: number;
   /** Generated functions: straight chunks and loops. */
@@ -48,13 +51,16 @@ interface Compiled {
   readonly nParams: number;
   readonly defaults: Float64Array;
   readonly stats: CompileStats | null;
+  /** The traced graph (null for loaded functions) and the optimize options, for `inspectIR`. */
+  readonly graph: Graph | null;
+  readonly options: OptimizeOptions;
 }
 
 const compiledInfo = new WeakMap<GradFn, Compiled>();
 
 function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions): Built {
   const t0 = performance.now();
-  const grad = gradientOf(graph, nParams);
+  const { graph: grad, passes } = gradientOf(graph, nParams, options);
   const t1 = performance.now();
   const sched = scheduleGraph(grad, scheduleOptions(options));
   const t2 = performance.now();
@@ -65,6 +71,7 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
       backend,
       traceNodes: graph.size,
       gradientNodes: grad.size,
+      passes,
       instructions: emittedInstructions(sched),
       chunks: artifact.functions,
       ...loopCounts(sched),
@@ -80,7 +87,8 @@ function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, bac
   const built = options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}`, make);
   const fn = makeGradFn({ kernel: built.artifact.kernel(), inputNames: graph.inputNames, nParams, defaults, backend });
   compiledInfo.set(fn, {
-    backend, text: built.artifact.text, js: built.artifact.js, inputNames: graph.inputNames, nParams, defaults, stats: built.stats,
+    backend, text: built.artifact.text, js: built.artifact.js, inputNames: graph.inputNames, nParams, defaults, stats: built.stats, graph,
+    options: { optimize: options.optimize, fastMath: options.fastMath },
   });
   return fn;
 }
@@ -168,10 +176,24 @@ export function inspectGeneratedCode(fn: GradFn): string {
   const lines = [
     `${rem} Adjoint ${BACKEND_TITLES[info.backend]} backend: ${info.nParams} param(s), ${info.inputNames.length} input(s)`,
     ...(st ? [`${rem} trace ${st.traceNodes} nodes -> gradient graph ${st.gradientNodes} nodes -> ${st.instructions} instructions in ${st.chunks} function(s), ${st.loops} of them loops${st.innerLoops > 0 ? ` (${st.innerLoops} loops nested inside)` : ''}`] : []),
+    ...(st ? [`${rem} passes: ${st.passes.map((p) => `${p.name} ${p.nodesIn} -> ${p.nodesOut} (${p.ms.toFixed(1)} ms)`).join(', ')}`] : []),
     ...names,
     info.text(),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The IR text behind `fn`: the traced graph, and the gradient graph the backend compiled
+ * (outputs f, then df/dparam in param order). The gradient graph is rebuilt on demand, so
+ * compiled functions do not keep it in memory.
+ */
+export function inspectIR(fn: GradFn): { trace: string; gradient: string } {
+  const info = infoOf(fn, 'inspectIR');
+  if (info.graph === null) {
+    throw new AdjointError('bad-arguments', 'inspectIR needs the traced graph, which a function from loadCompiledFunction does not have; inspect it where it was compiled');
+  }
+  return { trace: printGraph(info.graph), gradient: printGraph(gradientOf(info.graph, info.nParams, info.options).graph) };
 }
 
 /** The statistics of the compilation behind `fn` (null for loaded functions). */
@@ -206,12 +228,12 @@ export function loadCompiledFunction(code: string): GradFn {
     backend: 'js',
   });
   compiledInfo.set(fn, {
-    backend: 'js', text: () => source, js: { source, nSpill: meta.nSpill }, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null,
+    backend: 'js', text: () => source, js: { source, nSpill: meta.nSpill }, inputNames: meta.inputNames, nParams: meta.nParams, defaults, stats: null, graph: null, options: {},
   });
   return fn;
 }
 
-export interface CSourceOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision'> {
+export interface CSourceOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'optimize' | 'fastMath'> {
   /** The function's name, a C identifier (default 'adjoint_grad'): `NAME`, `NAME_ws`, `NAME_N_INPUTS`, ... */
   name?: string;
   /** Also return the matching header. */
@@ -243,7 +265,7 @@ export function compileToC(output: Value, params: readonly Value[], options: CSo
   return header === true ? { source: p.source, header: p.header } : p.source;
 }
 
-export interface WasmModuleOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'math'> {}
+export interface WasmModuleOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'math' | 'optimize' | 'fastMath'> {}
 
 /**
  * The gradient of `output` as a standalone WebAssembly module (see docs/backends.md for its
@@ -263,8 +285,8 @@ function wasmProgram(output: Value, params: readonly Value[], options: WasmModul
   return generateWasm(binaryen, traceAndSchedule(output, params, options).schedule, { math: options.math, precision: options.precision });
 }
 
-const CSOURCE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'name', 'header', 'maxStackBytes'];
-const WASM_MODULE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'math'];
+const CSOURCE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'optimize', 'fastMath', 'name', 'header', 'maxStackBytes'];
+const WASM_MODULE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'math', 'optimize', 'fastMath'];
 
 /** The options of compileToC / compileToWasm: an object with only the keys that call takes. */
 function checkFileOptions<T extends object>(caller: string, options: T, allowed: readonly string[], example: string): T {
@@ -277,13 +299,15 @@ function checkFileOptions<T extends object>(caller: string, options: T, allowed:
   return options;
 }
 
+type OptimizeOptions = Pick<CompileOptions, 'optimize' | 'fastMath'>;
+
 /** Trace, differentiate with respect to the params, schedule: what every code generator consumes. */
-function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll'>): { schedule: Schedule; nParams: number } {
+function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll'> & OptimizeOptions): { schedule: Schedule; nParams: number } {
   const trace = traceValue(output, params, { inputs: options.inputs });
-  return { schedule: scheduleGraph(gradientOf(trace.graph, trace.nParams), scheduleOptions(options)), nParams: trace.nParams };
+  return { schedule: scheduleGraph(gradientOf(trace.graph, trace.nParams, options).graph, scheduleOptions(options)), nParams: trace.nParams };
 }
 
-/** The gradient graph of a trace whose first nParams inputs are the params. */
-function gradientOf(graph: Graph, nParams: number): Graph {
-  return gradientGraph(graph, { params: Array.from({ length: nParams }, (_, k) => k) });
+/** The optimized gradient graph of a trace whose first nParams inputs are the params. */
+function gradientOf(graph: Graph, nParams: number, options: OptimizeOptions): PipelineResult {
+  return optimizeGradient(graph, { params: Array.from({ length: nParams }, (_, k) => k), optimize: options.optimize, fastMath: options.fastMath });
 }

@@ -5,9 +5,9 @@
 export { Value, CompilableValue, type Operand } from '@adjoint/autograd';
 export { AdjointError, GraphBuilder, parseGraph, printGraph, type Graph } from '@adjoint/ir';
 export {
-  compileGradientFunction, compileGraphGradient, inspectGeneratedCode, serializeCompiledFunction, loadCompiledFunction,
+  compileGradientFunction, compileGraphGradient, inspectGeneratedCode, inspectIR, serializeCompiledFunction, loadCompiledFunction,
   compileStats, compileToC, compileToWasm, compileToWasmAsync, compileGradientFunctionAsync, loadWasmBackend,
-  type CSourceOptions, type WasmModuleOptions, type CompileOptions, type GraphCompileOptions, type RerollThresholds, type CompileStats, type BackendName,
+  type CSourceOptions, type WasmModuleOptions, type CompileOptions, type GraphCompileOptions, type PassStat, type RerollThresholds, type CompileStats, type BackendName,
 } from './compile.js';
 export { type GradFn } from './gradfn.js';
 export { measureCompilationTime, measureExecutionTime } from './measure.js';

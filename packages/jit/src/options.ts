@@ -4,7 +4,7 @@
  */
 import { checkPrecision, type Precision } from '@adjoint/backend-c';
 import type { Value } from '@adjoint/autograd';
-import { AdjointError, DEFAULT_CHUNK_SIZE, type ScheduleOptions } from '@adjoint/ir';
+import { AdjointError, DEFAULT_CHUNK_SIZE, DEFAULT_OPTIMIZE, type OptimizeLevel, type ScheduleOptions } from '@adjoint/ir';
 
 export type BackendName = 'js' | 'c' | 'wasm';
 
@@ -22,6 +22,14 @@ export interface CompileOptions {
    * instructions). Results are bit-identical in every case.
    */
   reroll?: boolean | 'auto' | RerollThresholds;
+  /**
+   * How hard to optimize the gradient graph (docs/passes.md): 0 none; 1 (default) exact rules,
+   * merging and dead-code elimination, bit-identical to backward(); 2 also merges repeated
+   * subexpressions of the trace before differentiating (last-bit differences possible).
+   */
+  optimize?: OptimizeLevel;
+  /** Also apply rewrites that change results in the last bits or at NaN/Infinity/-0 (x*0 = 0, ...). Default false. */
+  fastMath?: boolean;
   /** Reuse an identical earlier compilation. Default true. */
   cache?: boolean;
   /** c and wasm: compute in 'f64' (default) or 'f32'. Arguments and results stay JS numbers. */
@@ -47,7 +55,7 @@ export interface RerollThresholds {
   nest?: boolean;
 }
 
-const COMMON = ['backend', 'inputs', 'chunkSize', 'reroll', 'cache'];
+const COMMON = ['backend', 'inputs', 'chunkSize', 'reroll', 'cache', 'optimize', 'fastMath'];
 const BACKEND_OPTIONS: Readonly<Record<string, readonly BackendName[]>> = {
   precision: ['c', 'wasm'], cc: ['c'], optLevel: ['c'], math: ['wasm'],
 };
@@ -69,6 +77,7 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
     }
   }
   checkPrecision(options.precision);
+  checkOptimize(options);
   if (options.cc !== undefined && (typeof options.cc !== 'string' || options.cc === '')) {
     throw new AdjointError('bad-options', `cc must be a compiler command such as 'gcc', got ${JSON.stringify(options.cc) ?? String(options.cc)}`);
   }
@@ -101,6 +110,20 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
   return backend;
 }
 
+/** optimize and fastMath, which every entry point takes. */
+export function checkOptimize(options: Pick<CompileOptions, 'optimize' | 'fastMath'>): void {
+  const o = options.optimize;
+  if (o !== undefined && o !== 0 && o !== 1 && o !== 2) {
+    throw new AdjointError('bad-options', `optimize must be 0, 1 or 2, got ${JSON.stringify(o) ?? String(o)}`);
+  }
+  if (options.fastMath !== undefined && typeof options.fastMath !== 'boolean') {
+    throw new AdjointError('bad-options', `fastMath must be true or false, got ${JSON.stringify(options.fastMath) ?? String(options.fastMath)}`);
+  }
+  if (options.fastMath === true && o === 0) {
+    throw new AdjointError('bad-options', 'fastMath rewrites the graph, which optimize: 0 never does; use optimize: 1 or 2, or drop fastMath');
+  }
+}
+
 /** The schedule options the facade options ask for. */
 export function scheduleOptions(options: CompileOptions): ScheduleOptions {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -112,5 +135,6 @@ export function scheduleOptions(options: CompileOptions): ScheduleOptions {
 export function optionsKey(backend: BackendName, options: CompileOptions): string {
   const s = scheduleOptions(options);
   return [backend, s.chunkSize, String(s.reroll), s.minTrips ?? '', s.minCover ?? '', s.nest ?? '',
-    options.precision ?? 'f64', options.cc ?? '', options.optLevel ?? '', options.math ?? ''].join('|');
+    options.precision ?? 'f64', options.cc ?? '', options.optLevel ?? '', options.math ?? '',
+    options.optimize ?? DEFAULT_OPTIMIZE, options.fastMath === true].join('|');
 }
