@@ -57,6 +57,8 @@ export interface BuilderOptions {
   fastMath?: boolean;
   /** Initial capacity in nodes. */
   capacity?: number;
+  /** Most nodes the graph may grow to (default and upper bound MAX_NODES): past it, a graph-too-large error. */
+  maxNodes?: number;
 }
 
 /** Ops whose arguments commute bit for bit (NaN and -0 included), by op code. */
@@ -65,6 +67,13 @@ const COMMUTATIVE = Uint8Array.from(OP_NAMES, (n) => (['add', 'mul', 'min', 'max
 const FOLD_TABLE = ruleTable([]);
 const EXACT_TABLE = ruleTable(EXACT_RULES);
 const FAST_TABLE = ruleTable([...EXACT_RULES, ...FAST_RULES]);
+
+/**
+ * Most nodes in one graph. The gradient transform refers to nodes as 2*id + sign in an int32,
+ * so ids stay below 2^30; 2^28 (268M nodes, ~4 GB of arrays) is far past any graph that
+ * compiles in reasonable time.
+ */
+export const MAX_NODES = 2 ** 28;
 
 const bits = new Float64Array(1);
 const bitWords = new Uint32Array(bits.buffer);
@@ -83,6 +92,7 @@ export class GraphBuilder {
   private inputNode: number[] = [];
   private readonly hashCons: boolean;
   private readonly hashConsts: boolean;
+  private readonly maxNodes: number;
   private readonly rules: RuleTable | null;
   /** How often each rewrite rule fired while building (empty without simplify). */
   readonly rulesFired: RuleCounts = new Map();
@@ -93,7 +103,8 @@ export class GraphBuilder {
   readonly emit: Emit<number>;
 
   constructor(options: BuilderOptions = {}) {
-    const cap = Math.max(16, options.capacity ?? 1024);
+    this.maxNodes = Math.min(MAX_NODES, options.maxNodes ?? MAX_NODES);
+    const cap = Math.min(this.maxNodes, Math.max(16, options.capacity ?? 1024));
     this.hashCons = (options.hashCons ?? true) === true;
     this.hashConsts = options.hashCons !== false;
     const simplify = options.simplify ?? this.hashCons;
@@ -274,17 +285,28 @@ export class GraphBuilder {
   }
 
   private growNodes(): void {
-    const cap = this.op.length * 2;
+    if (this.op.length >= this.maxNodes) {
+      throw new AdjointError('graph-too-large',
+        `a graph may have at most ${this.maxNodes.toLocaleString('en-US')} nodes; build it in parts, or let a loop in your code repeat one smaller graph (see docs/builder.md)`);
+    }
+    const cap = Math.min(this.op.length * 2, this.maxNodes);
     const grow = <T extends Uint8Array | Int32Array>(arr: T, make: (n: number) => T): T => {
       const next = make(cap);
       next.set(arr);
       return next;
     };
-    this.op = grow(this.op, (k) => new Uint8Array(k));
-    this.dt = grow(this.dt, (k) => new Uint8Array(k));
-    this.a = grow(this.a, (k) => new Int32Array(k));
-    this.b = grow(this.b, (k) => new Int32Array(k));
-    this.c = grow(this.c, (k) => new Int32Array(k));
+    try {
+      this.op = grow(this.op, (k) => new Uint8Array(k));
+      this.dt = grow(this.dt, (k) => new Uint8Array(k));
+      this.a = grow(this.a, (k) => new Int32Array(k));
+      this.b = grow(this.b, (k) => new Int32Array(k));
+      this.c = grow(this.c, (k) => new Int32Array(k));
+    } catch (e) {
+      // V8 throws RangeError when an ArrayBuffer cannot be allocated: out of memory.
+      if (!(e instanceof RangeError)) throw e;
+      throw new AdjointError('graph-too-large',
+        `out of memory growing a graph past ${this.n.toLocaleString('en-US')} nodes (${Math.round((cap * 14) / 2 ** 20)} MB more needed); free memory, or compile a smaller graph (docs/builder.md has the limits)`);
+    }
   }
 
   /** Keep the hash table at most half full: rehash every node into a table twice as big. */

@@ -124,3 +124,20 @@ describe('interpreter', () => {
     expect(() => interpret(parseGraph(sample), [1])).toThrow(/2 inputs, got 1/);
   });
 });
+
+describe('graph size limit', () => {
+  test('growing past maxNodes is a graph-too-large error that says what to do', () => {
+    const b = new GraphBuilder({ hashCons: false, capacity: 16, maxNodes: 64 });
+    let x = b.input(0, 'x');
+    let err: unknown;
+    try {
+      for (let i = 0; i < 100; i++) x = b.apply('sin', x);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AdjointError);
+    expect((err as AdjointError).code).toBe('graph-too-large');
+    expect((err as Error).message).toMatch(/at most 64 nodes; build it in parts/);
+    expect(b.size).toBe(64);   // what was built stays consistent
+  });
+});
