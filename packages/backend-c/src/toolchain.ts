@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { AdjointError, quote } from '@adjoint/ir';
 import { cacheDirectory, contentHash, tempPathBeside, writeFileAtomic } from './cache.js';
+import { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
+
+export { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
 
 export type CompilerKind = 'gcc' | 'clang' | 'tcc' | 'cc';
 
@@ -68,9 +71,6 @@ export interface BuiltExecutable {
   readonly compiler: CCompiler;
   readonly ms: number;
 }
-
-/** Warning-free means warning-free under these, with every compiler we support. */
-export const STRICT_C99_FLAGS: readonly string[] = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
 
 const AUTO_CANDIDATES = ['cc', 'gcc', 'clang', 'tcc'];
 const INSTALL_HINT = 'install one (Debian/Ubuntu: apt-get install gcc; or tcc for fast builds, or clang)';
@@ -155,27 +155,6 @@ function probe(path: string): CCompiler {
     ?? /(\d+(?:\.\d+)+)/.exec(banner)?.[1] ?? '';
   return { path, kind, version, banner };
 }
-
-/**
- * Flags for a shared library. -ffp-contract=off: no fused multiply-add, so + - * / give the
- * same bits as JavaScript; never fast-math. -fno-math-errno only drops errno writes (sqrt
- * inlines as one instruction), values are unchanged. tcc has no optimizer and never
- * contracts. An unrecognized compiler gets gcc's flags: nearly all accept them, and one
- * that does not fails loudly instead of silently giving different numbers.
- */
-export function sharedLibraryFlags(kind: CompilerKind, optLevel: 0 | 1 | 2 | 3): string[] {
-  if (kind === 'tcc') return ['-std=c99', '-fPIC', '-shared'];
-  return ['-std=c99', `-O${optLevel}`, '-ffp-contract=off', '-fno-math-errno', ...NO_LIBM_FOLDING, '-fPIC', '-shared'];
-}
-
-/**
- * gcc evaluates libm calls whose argument it can prove constant (after inlining or partial
- * redundancy elimination) with MPFR, correctly rounded, where the run-time libm may be one ulp
- * off: the same graph would give different bits at -O1 and -O2 (seen on a random graph,
- * tanh at -O2). Treating these functions as plain calls keeps every call a libm call.
- */
-const NO_LIBM_FOLDING = ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'sinh', 'cosh', 'tanh', 'exp', 'expm1', 'log', 'log1p', 'pow']
-  .flatMap((f) => [`-fno-builtin-${f}`, `-fno-builtin-${f}f`]);
 
 /**
  * Compile `source` into a shared library, or find it in the cache. The name is the hash of

@@ -75,7 +75,8 @@ export const C_FAST_TIER_INSTRUCTIONS = 20_000;
 
 /** The compiler and level: the user's, else gcc -O2 (or $CC), else for big code tcc, or -O1 without it. */
 function cTier(instructions: number, options: CompileOptions): BuildOptions {
-  const chosen = options.cc !== undefined || options.optLevel !== undefined || (process.env.CC ?? '') !== '';
+  // globalThis: in a browser there is no process, and the build then says it needs Node.
+  const chosen = options.cc !== undefined || options.optLevel !== undefined || (globalThis.process?.env.CC ?? '') !== '';
   if (chosen || instructions <= C_FAST_TIER_INSTRUCTIONS) {
     return { cc: options.cc, optLevel: options.optLevel };
   }
