@@ -12,6 +12,7 @@
  */
 import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
+import type { OutputsOf } from './schedule.js';
 import { addrOf, constOperand, findRuns, verifyRun, type Addr, type LoopPlan, type PlanInstr, type PlanOperand, type RerollOptions } from './reroll.js';
 
 /**
@@ -43,7 +44,7 @@ export interface InnerPlan {
 
 /** The outer plan with inner loops found in its body, or the plan itself when there are none. */
 export function nestLoop(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array,
-  outputsOf: ReadonlyMap<number, readonly number[]>, plan: LoopPlan, options: RerollOptions,
+  outputsOf: OutputsOf, plan: LoopPlan, options: RerollOptions,
   intTables: Int32Array[], floatTables: Float64Array[]): LoopPlan {
   const { start, period: P, trips: T } = plan;
   const minCover = Math.max(1, options.minCover ?? 32);
@@ -85,7 +86,7 @@ export function nestLoop(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
   return { ...plan, body, inner };
 }
 
-function planInner(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: ReadonlyMap<number, readonly number[]>,
+function planInner(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: OutputsOf,
   plan: LoopPlan, offset: number, period: number, trips: number, index: Int32Array,
   intTables: Int32Array[], floatTables: Float64Array[]): InnerPlan {
   const { start, period: P, trips: T } = plan;
@@ -126,7 +127,7 @@ function planInner(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: Reado
     const outputs: Addr[] = [];
     const outs = outputsOf.get(t);
     for (let k = 0; outs !== undefined && k < outs.length; k++) {
-      for (let o = 0; o < T; o++) for (let q = 0; q < trips; q++) seq[o * trips + q] = outputsOf.get(at(o, q, m))![k] - 1;
+      for (let o = 0; o < T; o++) for (let q = 0; q < trips; q++) seq[o * trips + q] = outputsOf.at(at(o, q, m), k) - 1;
       outputs.push(addrOf(seq, intTables, T));
     }
     body.push({ at: m, node: t, args, outputs });

@@ -21,6 +21,7 @@
 import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
 import type { InnerPlan } from './nest.js';
+import type { OutputsOf } from './schedule.js';
 
 export interface RerollOptions {
   /** Fewest copies worth a loop. Default 4. */
@@ -110,15 +111,17 @@ const NEAR = 16;
 const mix = (h: number, v: number): number => Math.imul((h ^ v) + 0x7f4a7c15, 0x9e3779b1) ^ (h >>> 15);
 
 /** One token per code position; equal tokens are necessary for two instructions to correspond. */
-export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array, lo = 0, hi = code.length): Int32Array {
-  const tok = new Int32Array(hi - lo);
+export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array, lo = 0, hi = code.length,
+  tok: Int32Array = new Int32Array(hi - lo)): Int32Array {
+  const { op: ops, a: A, b: B, c: C } = g;
   for (let p = lo; p < hi; p++) {
     const i = code[p];
-    const op = g.op[i];
+    const op = ops[i];
     let h = mix(op, g.dtype[i]);
-    for (let k = 0; k < ARITY[op]; k++) {
-      const x = argArray(g, k)[i];
-      const xo = g.op[x];
+    const ar = ARITY[op];
+    for (let k = 0; k < ar; k++) {
+      const x = k === 0 ? A[i] : k === 1 ? B[i] : C[i];
+      const xo = ops[x];
       if (xo === CONST) h = mix(h, 1);
       else if (xo === INPUT) h = mix(h, 2);
       else {
@@ -131,18 +134,78 @@ export function instructionTokens(g: Graph, code: Int32Array, pos: Int32Array, l
   return tok;
 }
 
-/** The distances between equal tokens in [lo, hi) that account for the most code, best first. */
+/**
+ * The distances between equal tokens in [lo, hi) that account for the most code (distance x
+ * count, counts above 1), best first; among equals the shorter distance.
+ */
 function candidatePeriods(cx: Context, lo: number, hi: number): number[] {
-  const last = new Map<number, number>();
-  const count = new Map<number, number>();
-  for (let p = lo; p < hi; p++) {
-    const t = cx.tok[p - cx.lo];
-    const q = last.get(t);
-    if (q !== undefined && p - q <= cx.maxPeriod) count.set(p - q, (count.get(p - q) ?? 0) + 1);
-    last.set(t, p);
+  const maxD = Math.min(cx.maxPeriod, hi - lo);
+  const count = tokenDistances(cx.tok, lo - cx.lo, hi - cx.lo, maxD);
+  // The best CANDIDATES by code (d * count), kept sorted; ties go to the shorter d, seen first.
+  const best: number[] = [];
+  for (let d = 1; d <= maxD; d++) {
+    if (count[d] <= 1) continue;
+    const code = d * count[d];
+    let k = best.length;
+    while (k > 0 && best[k - 1] * count[best[k - 1]] < code) k--;
+    if (k >= CANDIDATES) continue;
+    best.splice(k, 0, d);
+    if (best.length > CANDIDATES) best.pop();
   }
-  return [...count].filter(([, c]) => c > 1).sort((a, b) => b[0] * b[1] - a[0] * a[1] || a[0] - b[0])
-    .slice(0, CANDIDATES).map(([d]) => d);
+  return best;
+}
+
+/**
+ * count[d]: how many tokens of tok[lo .. hi) equal the token d positions before them, with
+ * nothing equal in between (d <= maxD). The last position of each token is found in an
+ * open-addressing table (a Map there was a third of the search).
+ */
+function tokenDistances(tok: Int32Array, lo: number, hi: number, maxD: number): Float64Array {
+  const count = new Float64Array(maxD + 1);
+  let table = new TokenTable(64);
+  for (let p = lo; p < hi; p++) {
+    const h = table.slot(tok[p]);
+    const q = table.last[h] - 1;
+    if (q >= 0 && p - q <= maxD) count[p - q]++;
+    table.last[h] = p + 1;
+    if (q < 0) {
+      table.keys[h] = tok[p];
+      if (++table.used * 2 > table.keys.length) table = table.grown();
+    }
+  }
+  return count;
+}
+
+/** Token -> last position + 1 (0: empty), open addressing over a power-of-two size. */
+class TokenTable {
+  readonly keys: Int32Array;
+  readonly last: Int32Array;
+  used = 0;
+
+  constructor(size: number) {
+    this.keys = new Int32Array(size);
+    this.last = new Int32Array(size);
+  }
+
+  /** The slot of token t: where it is, or the empty slot where it goes. */
+  slot(t: number): number {
+    const mask = this.keys.length - 1;
+    let h = (Math.imul(t, 0x9e3779b1) >>> 0) & mask;
+    while (this.last[h] !== 0 && this.keys[h] !== t) h = (h + 1) & mask;
+    return h;
+  }
+
+  grown(): TokenTable {
+    const next = new TokenTable(this.keys.length * 2);
+    for (let k = 0; k < this.keys.length; k++) {
+      if (this.last[k] === 0) continue;
+      const h = next.slot(this.keys[k]);
+      next.keys[h] = this.keys[k];
+      next.last[h] = this.last[k];
+    }
+    next.used = this.used;
+    return next;
+  }
 }
 
 interface Context {
@@ -167,18 +230,20 @@ interface Context {
  */
 export function verifyRun(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array,
   start: number, period: number, maxTrips: number): number {
+  const { op: ops, dtype, a: A, b: B, c: C } = g;
   for (let r = 1; r < maxTrips; r++) {
     const base = start + r * period;
     for (let j = 0; j < period; j++) {
       const i = code[base + j];
       const t = code[start + j];
-      const op = g.op[i];
-      if (op !== g.op[t] || g.dtype[i] !== g.dtype[t] || outCount[i] !== outCount[t]) return r;
-      for (let k = 0; k < ARITY[op]; k++) {
-        const x = argArray(g, k)[i];
-        const xt = argArray(g, k)[t];
-        const xo = g.op[x];
-        const xto = g.op[xt];
+      const op = ops[i];
+      if (op !== ops[t] || dtype[i] !== dtype[t] || outCount[i] !== outCount[t]) return r;
+      const ar = ARITY[op];
+      for (let k = 0; k < ar; k++) {
+        const x = k === 0 ? A[i] : k === 1 ? B[i] : C[i];
+        const xt = k === 0 ? A[t] : k === 1 ? B[t] : C[t];
+        const xo = ops[x];
+        const xto = ops[xt];
         if (xo === CONST || xo === INPUT || xto === CONST || xto === INPUT) {
           if (xo !== xto) return r;
           continue;
@@ -256,13 +321,16 @@ function searchRegion(cx: Context, lo: number, hi: number, depth: number): void 
   }
 }
 
-/** The confirmed runs of code[lo .. hi), in code order and disjoint. */
+/**
+ * The confirmed runs of code[lo .. hi), in code order and disjoint. `scratch` may lend the
+ * working arrays (hi - lo entries each; `taken` must be zero).
+ */
 export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, options: RerollOptions = {},
-  lo = 0, hi = code.length): Run[] {
+  lo = 0, hi = code.length, scratch: { tok: Int32Array; taken: Uint8Array } | null = null): Run[] {
   const cx: Context = {
     g, code, pos, outCount, lo,
-    tok: instructionTokens(g, code, pos, lo, hi),
-    taken: new Uint8Array(hi - lo),
+    tok: instructionTokens(g, code, pos, lo, hi, scratch?.tok),
+    taken: scratch?.taken ?? new Uint8Array(hi - lo),
     minTrips: Math.max(2, options.minTrips ?? DEFAULT_MIN_TRIPS),
     minCover: Math.max(1, options.minCover ?? DEFAULT_MIN_COVER),
     maxPeriod: Math.max(1, options.maxPeriod ?? 1800),
@@ -312,51 +380,57 @@ export function constOperand(values: Float64Array, floatTables: Float64Array[], 
 }
 
 /** The body template of a confirmed run: how each instruction reads each operand. */
-export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: ReadonlyMap<number, readonly number[]>,
+export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf: OutputsOf,
   run: Run, intTables: Int32Array[], floatTables: Float64Array[]): LoopPlan {
   const { start, period, trips } = run;
-  const at = (r: number, j: number): number => code[start + r * period + j];
   const seq = new Float64Array(trips);
   const nodes = new Int32Array(trips);
   const body: PlanInstr[] = [];
   for (let j = 0; j < period; j++) {
-    const t = at(0, j);
+    const t = code[start + j];
     const args: PlanOperand[] = [];
-    for (let k = 0; k < ARITY[g.op[t]]; k++) {
-      const arg = argArray(g, k);
-      const xt = arg[t];
-      if (g.op[xt] === CONST) {
-        for (let r = 0; r < trips; r++) seq[r] = g.consts[g.a[arg[at(r, j)]]];
-        args.push(constOperand(seq, floatTables, { base: 0, stride: 1, outer: 0, table: -1 }));
-        continue;
-      }
-      if (g.op[xt] === INPUT) {
-        for (let r = 0; r < trips; r++) seq[r] = g.a[arg[at(r, j)]];
-        args.push({ kind: 'input', addr: addrOf(seq, intTables) });
-        continue;
-      }
-      if (pos[xt] >= start) { args.push({ kind: 'local', j: pos[xt] - start }); continue; }
-      for (let r = 0; r < trips; r++) nodes[r] = arg[at(r, j)];
-      let invariant = true;
-      for (let r = 1; r < trips && invariant; r++) invariant = nodes[r] === nodes[0];
-      if (invariant) { args.push({ kind: 'outer', node: xt }); continue; }
-      // Carried: every later iteration reads the previous iteration's copy of one instruction.
-      // The initial value must come from before the loop.
-      let carried = trips > 1 && pos[nodes[0]] < start ? pos[nodes[1]] - start : -1;
-      if (carried >= period) carried = -1;
-      for (let r = 2; r < trips && carried >= 0; r++) if (at(r - 1, carried) !== nodes[r]) carried = -1;
-      if (carried >= 0) args.push({ kind: 'carried', j: carried, init: nodes[0] });
-      else args.push({ kind: 'gather', nodes: nodes.slice() });
-    }
+    for (let k = 0; k < ARITY[g.op[t]]; k++) args.push(planOperand(g, code, pos, run, j, argArray(g, k), nodes, seq, intTables, floatTables));
     const outputs: Addr[] = [];
     const outs = outputsOf.get(t);
     for (let m = 0; outs !== undefined && m < outs.length; m++) {
-      for (let r = 0; r < trips; r++) seq[r] = outputsOf.get(at(r, j))![m] - 1;
+      for (let r = 0, p = start + j; r < trips; r++, p += period) seq[r] = outputsOf.at(code[p], m) - 1;
       outputs.push(addrOf(seq, intTables));
     }
     body.push({ at: j, node: t, args, outputs });
   }
   return { ...run, body };
+}
+
+/**
+ * How body instruction j of a run reads its operand `arg` (an argument array of the graph).
+ * `nodes` and `seq` (trips entries) are scratch. A function of its own, so that its loops over
+ * the copies are compiled once for all operands instead of once per branch of one big loop.
+ */
+function planOperand(g: Graph, code: Int32Array, pos: Int32Array, run: Run, j: number, arg: Int32Array,
+  nodes: Int32Array, seq: Float64Array, intTables: Int32Array[], floatTables: Float64Array[]): PlanOperand {
+  const { start, period, trips } = run;
+  const xt = arg[code[start + j]];
+  const xo = g.op[xt];
+  if (xo !== CONST && xo !== INPUT && pos[xt] >= start) return { kind: 'local', j: pos[xt] - start };
+  // The operand in every copy (copy r's instruction j is at code[start + r * period + j]).
+  for (let r = 0, p = start + j; r < trips; r++, p += period) nodes[r] = arg[code[p]];
+  if (xo === CONST) {
+    for (let r = 0; r < trips; r++) seq[r] = g.consts[g.a[nodes[r]]];
+    return constOperand(seq, floatTables, { base: 0, stride: 1, outer: 0, table: -1 });
+  }
+  if (xo === INPUT) {
+    for (let r = 0; r < trips; r++) seq[r] = g.a[nodes[r]];
+    return { kind: 'input', addr: addrOf(seq, intTables) };
+  }
+  let invariant = true;
+  for (let r = 1; r < trips && invariant; r++) invariant = nodes[r] === nodes[0];
+  if (invariant) return { kind: 'outer', node: xt };
+  // Carried: every later iteration reads the previous iteration's copy of one instruction.
+  // The initial value must come from before the loop.
+  let carried = trips > 1 && pos[nodes[0]] < start ? pos[nodes[1]] - start : -1;
+  if (carried >= period) carried = -1;
+  for (let r = 2, p = start + period + carried; r < trips && carried >= 0; r++, p += period) if (code[p] !== nodes[r]) carried = -1;
+  return carried >= 0 ? { kind: 'carried', j: carried, init: nodes[0] } : { kind: 'gather', nodes: nodes.slice() };
 }
 
 /**
@@ -373,12 +447,12 @@ export function planLoop(g: Graph, code: Int32Array, pos: Int32Array, outputsOf:
  * `pos` are updated in place; the fused run is verified like any other.
  */
 export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, runs: readonly Run[],
-  options: RerollOptions = {}): Run[] {
+  options: RerollOptions = {}, scratch: Int32Array | null = null): Run[] {
   const maxPeriod = Math.max(1, options.maxPeriod ?? 1800);
   const out: Run[] = [];
   for (const run of runs) {
     const a = out[out.length - 1];
-    const fused = a === undefined || a.prologue !== undefined ? null : fusePair(g, code, pos, outCount, a, run, maxPeriod);
+    const fused = a === undefined || a.prologue !== undefined ? null : fusePair(g, code, pos, outCount, a, run, maxPeriod, scratch);
     if (fused === null) { out.push(run); continue; }
     out.pop();
     if (fused.prologue !== null) out.push(fused.prologue);
@@ -388,7 +462,7 @@ export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
 }
 
 function fusePair(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, a: Run, b: Run,
-  maxPeriod: number): { prologue: Run | null; run: Run } | null {
+  maxPeriod: number, scratch: Int32Array | null): { prologue: Run | null; run: Run } | null {
   if (a.period + b.period > maxPeriod) return null;
   const gap = b.start - (a.start + a.period * a.trips);
   if (gap > 0 && gap < a.period) {
@@ -410,7 +484,8 @@ function fusePair(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Ar
     }
   }
   const end = b.start + b.period * b.trips;
-  const before = code.slice(a.start, end);
+  const before = scratch === null ? code.slice(a.start, end) : scratch.subarray(0, end - a.start);
+  if (scratch !== null) before.set(code.subarray(a.start, end));
   const bCopy = (k: number): number => a.period * a.trips + k * b.period;   // B's copy k in `before`
   let w = a.start;
   if (d > 0) w += d * a.period;   // A's first d copies keep their place

@@ -47,6 +47,27 @@ export interface ScheduleOptions {
 
 export const DEFAULT_CHUNK_SIZE = 1800;
 
+/**
+ * The gradient outputs (indices k >= 1, in order) each instruction writes. A node nearly
+ * always writes none or one, so the first sits in a per-node array and only nodes that write
+ * several keep a list: a Map with an array per output node took a tenth of the scheduling
+ * time for a graph with 10^5 params.
+ */
+export class OutputsOf {
+  constructor(private readonly first: Int32Array, private readonly more: ReadonlyMap<number, readonly number[]>) {}
+
+  /** The output indices node `i` writes, or undefined when none. */
+  get(i: number): readonly number[] | undefined {
+    const k = this.first[i];
+    return k === 0 ? undefined : this.more.get(i) ?? [k];
+  }
+
+  /** Output index `m` of those node `i` writes. */
+  at(i: number, m: number): number {
+    return m === 0 ? this.first[i] : this.more.get(i)![m];
+  }
+}
+
 export interface StraightUnit {
   readonly kind: 'straight';
   /** The unit runs code[start .. end). */
@@ -72,7 +93,7 @@ export interface Schedule {
   readonly chunkOf: Int32Array;
   readonly nSpill: number;
   /** Per instruction that is a gradient output (k >= 1): its output indices. */
-  readonly outputsOf: ReadonlyMap<number, readonly number[]>;
+  readonly outputsOf: OutputsOf;
   /** Index tables of loop addresses (`Addr.table`). */
   readonly intTables: readonly Int32Array[];
   /** Per-iteration constants of loops (`consts` operands). */
@@ -80,62 +101,83 @@ export interface Schedule {
 }
 
 /**
- * Every node as early as its operands allow, except nodes that read only leaves, which keep
- * their place: a node goes right after the latest such "root" it depends on, and nodes
- * behind the same root keep their order. Any topological order computes the same values.
+ * ASAP order: every node as early as its operands allow, except nodes that read only leaves,
+ * which keep their place: a node goes right after the latest such "root" it depends on (its
+ * anchor), and nodes behind the same root keep their order. Any topological order computes
+ * the same values. Reads the live instructions in node order from `code` and writes them in
+ * ASAP order to `asap`; `anchor` (n) and `count` (n + 1) are scratch. Linear: one pass for
+ * the anchors and a stable counting sort by anchor.
  */
-export function asapOrder(g: Graph): Int32Array {
-  const n = g.size;
-  const anchor = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
+function asapOrder(g: Graph, code: Int32Array, asap: Int32Array, anchor: Int32Array, count: Int32Array): void {
+  const { op, a: A, b: B, c: C } = g;
+  const m = code.length;
+  count.fill(0);
+  for (let q = 0; q < m; q++) {
+    const i = code[q];
+    const ar = ARITY[op[i]];
+    // Operands of a live instruction are live, so their anchors are set by now.
     let a = -1;
-    if (g.op[i] !== CONST && g.op[i] !== INPUT) {
-      for (let k = 0; k < ARITY[g.op[i]]; k++) {
-        const x = argArray(g, k)[i];
-        if (g.op[x] !== CONST && g.op[x] !== INPUT) a = Math.max(a, anchor[x]);
-      }
-    }
+    let x = A[i];
+    if (op[x] !== CONST && op[x] !== INPUT && anchor[x] > a) a = anchor[x];
+    if (ar > 1) { x = B[i]; if (op[x] !== CONST && op[x] !== INPUT && anchor[x] > a) a = anchor[x]; }
+    if (ar > 2) { x = C[i]; if (op[x] !== CONST && op[x] !== INPUT && anchor[x] > a) a = anchor[x]; }
     anchor[i] = a < 0 ? i : a;
+    count[anchor[i] + 1]++;
   }
-  // Counting sort by anchor, stable.
-  const count = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) count[anchor[i] + 1]++;
-  for (let k = 1; k <= n; k++) count[k] += count[k - 1];
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[count[anchor[i]]++] = i;
-  return order;
+  for (let k = 1; k < count.length; k++) count[k] += count[k - 1];
+  for (let q = 0; q < m; q++) asap[count[anchor[code[q]]]++] = code[q];
 }
 
 /**
- * The most values alive at once when the live instructions run in `order` (null: node order):
- * what must sit in registers or memory between their definition and last use.
+ * The most values alive at once when the live instructions run in the order of `code`: what
+ * must sit in registers or memory between a value's definition and its last read (outputs:
+ * the end). Stops early with a width above `limit` once it is known to exceed it.
+ * `lastUse` (n) is scratch.
  */
-export function liveWidth(g: Graph, live: Uint8Array, order: Int32Array | null): number {
-  const n = g.size;
-  const at = new Int32Array(n).fill(-1);
-  let p = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order === null ? k : order[k];
-    if (live[i] && g.op[i] !== CONST && g.op[i] !== INPUT) at[i] = p++;
+function liveWidth(g: Graph, code: Int32Array, lastUse: Int32Array, limit: number): number {
+  const { op, a: A, b: B, c: C } = g;
+  const m = code.length;
+  lastUse.fill(-1);
+  for (let q = 0; q < m; q++) {
+    const i = code[q];
+    const ar = ARITY[op[i]];
+    lastUse[A[i]] = q;
+    if (ar > 1) lastUse[B[i]] = q;
+    if (ar > 2) lastUse[C[i]] = q;
   }
-  const lastUse = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    if (at[i] < 0) continue;
-    for (let k = 0; k < ARITY[g.op[i]]; k++) {
-      const x = argArray(g, k)[i];
-      if (at[x] >= 0 && at[i] > lastUse[x]) lastUse[x] = at[i];
-    }
-  }
-  for (let k = 0; k < g.outputs.length; k++) if (at[g.outputs[k]] >= 0) lastUse[g.outputs[k]] = p;
-  const delta = new Int32Array(p + 2);
-  for (let i = 0; i < n; i++) {
-    if (at[i] < 0 || lastUse[i] <= at[i]) continue;
-    delta[at[i]]++;
-    delta[lastUse[i]]--;
-  }
+  for (let k = 0; k < g.outputs.length; k++) lastUse[g.outputs[k]] = m;
+  const instr = (x: number): boolean => op[x] !== CONST && op[x] !== INPUT;
   let width = 0;
-  for (let q = 0, cur = 0; q <= p; q++) { cur += delta[q]; if (cur > width) width = cur; }
+  for (let q = 0, cur = 0; q < m; q++) {
+    const i = code[q];
+    const ar = ARITY[op[i]];
+    const x = A[i];
+    const y = ar > 1 ? B[i] : -1;
+    const z = ar > 2 ? C[i] : -1;
+    // An operand read here for the last time dies here, once however often it is read.
+    if (lastUse[x] === q && instr(x)) cur--;
+    if (y >= 0 && lastUse[y] === q && y !== x && instr(y)) cur--;
+    if (z >= 0 && lastUse[z] === q && z !== x && z !== y && instr(z)) cur--;
+    if (lastUse[i] > q) cur++;
+    if (cur > width) { width = cur; if (width > limit) break; }
+  }
   return width;
+}
+
+/**
+ * Consecutive views of `sizes` entries of one buffer. A scheduling needs a dozen per-node
+ * arrays, and each large typed array counts as external memory: every ~64 MB of it can start
+ * a full garbage collection, whose cost grows with the whole heap, the user's Value graph
+ * included. With one array each, scheduling W1 n=10^6 (1.7 x 10^7 nodes) ran nine full
+ * collections of 1-5 s; with one buffer for everything, one. The schedule's own arrays are
+ * views of that buffer too, so the working part (about half of its 38 bytes per node) lives
+ * as long as the schedule does.
+ */
+function carve<T extends Int32Array | Uint8Array>(buffer: T, sizes: readonly number[]): T[] {
+  const out: T[] = [];
+  let at = 0;
+  for (const size of sizes) { out.push(buffer.subarray(at, at + size) as T); at += size; }
+  return out;
 }
 
 /**
@@ -144,55 +186,52 @@ export function liveWidth(g: Graph, live: Uint8Array, order: Int32Array | null):
  * order runs each piece of the sweep right after the forward values it reads. That is a
  * win when it shrinks what is alive at once (Rosenbrock: one loop and no tape, 1.9x -> 1.1x
  * hand-written JS) and a loss when it does not (the MLP's weight gradients would wait for
- * the last sample instead), so 'auto' compares the two widths.
+ * the last sample instead), so 'auto' compares the two widths. Writes the live instructions
+ * to `code`; `work` (2n + 1 + code.length) is scratch.
  */
-function chooseOrder(g: Graph, live: Uint8Array, want: 'auto' | 'graph' | 'asap'): Int32Array | null {
-  if (want === 'graph') return null;
-  const asap = asapOrder(g);
-  if (want === 'asap') return asap;
-  return liveWidth(g, live, asap) < liveWidth(g, live, null) ? asap : null;
+function orderCode(g: Graph, live: Uint8Array, want: 'auto' | 'graph' | 'asap', code: Int32Array, work: Int32Array): void {
+  const n = g.size;
+  const { op } = g;
+  for (let i = 0, p = 0; i < n; i++) if (live[i] && op[i] !== CONST && op[i] !== INPUT) code[p++] = i;
+  if (want === 'graph') return;
+  const [anchor, count, asap] = carve(work, [n, n + 1, code.length]);
+  asapOrder(g, code, asap, anchor, count);
+  const lastUse = anchor;
+  if (want === 'asap') { code.set(asap); return; }
+  const asapWidth = liveWidth(g, asap, lastUse, Infinity);
+  if (liveWidth(g, code, lastUse, asapWidth) > asapWidth) code.set(asap);
 }
 
 export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule {
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   const n = g.size;
-  const isInstr = (i: number): boolean => g.op[i] !== CONST && g.op[i] !== INPUT;
-  // Liveness from the outputs (the graph is topologically ordered).
-  const live = new Uint8Array(n);
-  for (let k = 0; k < g.outputs.length; k++) live[g.outputs[k]] = 1;
-  for (let i = n - 1; i >= 0; i--) {
-    if (!live[i] || !isInstr(i)) continue;
-    for (let k = 0; k < ARITY[g.op[i]]; k++) live[argArray(g, k)[i]] = 1;
-  }
-  let count = 0;
-  for (let i = 0; i < n; i++) if (live[i] && isInstr(i)) count++;
-  const code = new Int32Array(count);
-  const pos = new Int32Array(n).fill(-1);
-  const order = chooseOrder(g, live, options.order ?? 'auto');
-  for (let k = 0, p = 0; k < n; k++) {
-    const i = order === null ? k : order[k];
-    if (live[i] && isInstr(i)) { code[p] = i; pos[i] = p++; }
-  }
-
-  const outputsOf = new Map<number, number[]>();
-  const outCount = new Uint8Array(n);
-  for (let k = 1; k < g.outputs.length; k++) {
-    const o = g.outputs[k];
-    if (pos[o] < 0) continue;
-    const list = outputsOf.get(o);
-    if (list) list.push(k); else outputsOf.set(o, [k]);
-    outCount[o] = Math.min(255, outCount[o] + 1);
-  }
+  // Every array in one buffer (see carve): the schedule's (code, reg, spill, chunkOf, the
+  // first output of each node), then working ones: pos, `rest` (reused by successive steps),
+  // and bytes (live, outCount).
+  const ints = 9 * n + 1;
+  const buffer = new ArrayBuffer(4 * ints + 2 * n);
+  const [codeRoom, reg, spill, chunkOf, firstOutput, pos, rest] = carve(new Int32Array(buffer, 0, ints), [n, n, n, n, n, n, 3 * n + 1]);
+  const [live, outCount] = carve(new Uint8Array(buffer, 4 * ints, 2 * n), [n, n]);
+  const count = markLive(g, live);
+  const code = codeRoom.subarray(0, count);
+  orderCode(g, live, options.order ?? 'auto', code, rest);
+  pos.fill(-1);
+  for (let p = 0; p < count; p++) pos[code[p]] = p;
+  const outputsOf = gradientOutputs(g, pos, outCount, firstOutput);
+  // `live` is done with: its bytes serve as findRuns' taken flags, then as readInLoop.
+  const flags = live;
 
   // Units: loops where the stream repeats, straight chunks in between.
   const reroll = options.reroll ?? 'auto';
   const rerollOptions = { minTrips: options.minTrips, minCover: options.minCover, maxPeriod: chunkSize };
-  const runs = reroll === true || (reroll === 'auto' && count > chunkSize)
-    ? fuseRuns(g, code, pos, outCount, findRuns(g, code, pos, outCount, rerollOptions), rerollOptions)
-    : [];
+  let runs: Run[] = [];
+  if (reroll === true || (reroll === 'auto' && count > chunkSize)) {
+    const [tok, before] = carve(rest, [count, count]);
+    const found = findRuns(g, code, pos, outCount, rerollOptions, 0, count, { tok, taken: flags.fill(0).subarray(0, count) });
+    runs = fuseRuns(g, code, pos, outCount, found, rerollOptions, before);
+  }
   const intTables: Int32Array[] = [];
   const floatTables: Float64Array[] = [];
-  type Draft = { kind: 'straight'; start: number; end: number } | { kind: 'loop'; plan: LoopPlan };
   const drafts: Draft[] = [];
   const straight = (from: number, to: number): void => {
     for (let p = from; p < to; p += chunkSize) drafts.push({ kind: 'straight', start: p, end: Math.min(to, p + chunkSize) });
@@ -211,65 +250,121 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   });
   straight(at, count);
   if (drafts.length === 0) drafts.push({ kind: 'straight', start: 0, end: 0 });
-  const nUnits = drafts.length;
-  const chunkOf = new Int32Array(n).fill(-1);
+  chunkOf.fill(-1);
   drafts.forEach((d, u) => {
     const from = d.kind === 'straight' ? d.start : d.plan.start;
     const to = d.kind === 'straight' ? d.end : d.plan.start + d.plan.period * d.plan.trips;
     for (let p = from; p < to; p++) chunkOf[code[p]] = u;
   });
 
-  // Reads: the last position a straight unit reads its own value, the last unit reading a
-  // value from another unit, and loop values a later iteration of their own loop reads.
-  const lastLocal = new Int32Array(n).fill(-1);
-  const lastChunk = new Int32Array(n).fill(-1);
-  const readInLoop = new Uint8Array(n);
+  const [lastLocal, lastChunk] = carve(rest, [n, n]);
+  const readInLoop = flags;
+  unitReads(g, code, drafts, chunkOf, lastLocal, lastChunk, readInLoop);
+  reg.fill(-1);
+  const regCount = drafts.map((d) => (d.kind === 'straight' ? straightRegisters(g, code, d.start, d.end, lastLocal, chunkOf, reg) : [0, 0]));
+  spill.fill(-1);
+  const { columns, nSpill } = loopColumns(code, drafts, lastChunk, readInLoop, spill, straightSpills(code, drafts, lastChunk, spill));
+  const units: Unit[] = drafts.map((d, u) => {
+    if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
+    return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
+  });
+  return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
+}
+
+/** A unit before registers and memory are placed. */
+type Draft = { kind: 'straight'; start: number; end: number } | { kind: 'loop'; plan: LoopPlan };
+
+/** Marks the nodes the outputs depend on (the graph is topologically ordered); returns how many are instructions. */
+function markLive(g: Graph, live: Uint8Array): number {
+  const { op, a: A, b: B, c: C } = g;
+  for (let k = 0; k < g.outputs.length; k++) live[g.outputs[k]] = 1;
+  let count = 0;
+  for (let i = g.size - 1; i >= 0; i--) {
+    const o = op[i];
+    if (!live[i] || o === CONST || o === INPUT) continue;
+    count++;
+    const ar = ARITY[o];
+    live[A[i]] = 1;
+    if (ar > 1) live[B[i]] = 1;
+    if (ar > 2) live[C[i]] = 1;
+  }
+  return count;
+}
+
+/** The gradient outputs each instruction writes; `outCount` (zero) and `first` (zero) get filled. */
+function gradientOutputs(g: Graph, pos: Int32Array, outCount: Uint8Array, first: Int32Array): OutputsOf {
+  const several = new Map<number, number[]>();
+  for (let k = 1; k < g.outputs.length; k++) {
+    const o = g.outputs[k];
+    if (pos[o] < 0) continue;
+    if (outCount[o] === 0) first[o] = k;
+    else if (outCount[o] === 1) several.set(o, [first[o], k]);
+    else several.get(o)!.push(k);
+    outCount[o] = Math.min(255, outCount[o] + 1);
+  }
+  return new OutputsOf(first, several);
+}
+
+/**
+ * Reads: the last position a straight unit reads its own value (`lastLocal`), the last unit
+ * reading a value from another unit (`lastChunk`; unit count for f when it is read after the
+ * last unit), and loop values a later iteration of their own loop reads (`readInLoop`).
+ */
+function unitReads(g: Graph, code: Int32Array, drafts: readonly Draft[], chunkOf: Int32Array,
+  lastLocal: Int32Array, lastChunk: Int32Array, readInLoop: Uint8Array): void {
+  const { op, a: A, b: B, c: C } = g;
+  lastLocal.fill(-1);
+  lastChunk.fill(-1);
+  readInLoop.fill(0);
   const crossRead = (x: number, u: number): void => {
     if (chunkOf[x] >= 0 && chunkOf[x] !== u && u > lastChunk[x]) lastChunk[x] = u;
+  };
+  const readAll = (nodes: Int32Array, u: number): void => {
+    for (let r = 0; r < nodes.length; r++) {
+      const x = nodes[r];
+      if (chunkOf[x] === u) readInLoop[x] = 1; else crossRead(x, u);
+    }
   };
   drafts.forEach((d, u) => {
     if (d.kind === 'straight') {
       for (let p = d.start; p < d.end; p++) {
         const i = code[p];
-        for (let k = 0; k < ARITY[g.op[i]]; k++) {
-          const x = argArray(g, k)[i];
+        const ar = ARITY[op[i]];
+        for (let k = 0; k < ar; k++) {
+          const x = k === 0 ? A[i] : k === 1 ? B[i] : C[i];
           if (chunkOf[x] === u) lastLocal[x] = p; else crossRead(x, u);
         }
       }
       return;
     }
-    const read = (x: number): void => { if (chunkOf[x] === u) readInLoop[x] = 1; else crossRead(x, u); };
     for (const ins of d.plan.body) {
       for (const a of ins.args) {
         if (a.kind === 'outer') crossRead(a.node, u);
         else if (a.kind === 'carried') crossRead(a.init, u);
-        else if (a.kind === 'gather') a.nodes.forEach(read);
+        else if (a.kind === 'gather') readAll(a.nodes, u);
       }
     }
     // Inner loops read everything that is not their own through memory.
     for (const ip of d.plan.inner ?? []) {
       for (const ins of ip.body) {
         for (const a of ins.args) {
-          if (a.kind === 'carried') a.inits.forEach(read);
-          else if (a.kind === 'gather') a.nodes.forEach(read);
+          if (a.kind === 'carried') readAll(a.inits, u);
+          else if (a.kind === 'gather') readAll(a.nodes, u);
         }
       }
     }
   });
   // f is returned by the last unit when that unit is straight code defining it (kept live to
   // the end), else read from memory after the last unit.
+  const nUnits = drafts.length;
   const f = g.outputs.length > 0 ? g.outputs[0] : -1;
-  if (f >= 0 && chunkOf[f] === nUnits - 1 && drafts[nUnits - 1].kind === 'straight') lastLocal[f] = count;
+  if (f >= 0 && chunkOf[f] === nUnits - 1 && drafts[nUnits - 1].kind === 'straight') lastLocal[f] = code.length;
   else if (f >= 0) crossRead(f, nUnits);
+}
 
-  // Registers of straight units.
-  const reg = new Int32Array(n).fill(-1);
-  const regCount = drafts.map((d) => (d.kind === 'straight' ? straightRegisters(g, code, d.start, d.end, lastLocal, chunkOf, reg) : [0, 0]));
-
-  // Memory: spill slots for straight values (reused after their last reading unit), then a
-  // tape column per loop body instruction that some later unit or iteration reads.
-  const spill = new Int32Array(n).fill(-1);
-  const releaseAt: number[][] = Array.from({ length: nUnits + 2 }, () => []);
+/** Spill slots for straight values that later units read, reused after their last reading unit. Returns the slots used. */
+function straightSpills(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, spill: Int32Array): number {
+  const releaseAt: number[][] = Array.from({ length: drafts.length + 2 }, () => []);
   const freeSlots: number[] = [];
   let nSpill = 0;
   drafts.forEach((d, u) => {
@@ -282,11 +377,22 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
       releaseAt[lastChunk[i] + 1].push(spill[i]);
     }
   });
-  // A body value read only after the loop, in its last iteration's copy, gets one slot. A
-  // fusion prologue shares its columns with the fused loop after it (whose body contains the
-  // prologue's body at offset `prologue`), so readers of the whole column see one affine range.
+  return nSpill;
+}
+
+interface Columns { readonly col: Int32Array; readonly last: Int32Array; readonly inner: readonly Int32Array[] }
+
+/**
+ * Memory of loop values, after the `nSpill` straight slots: a tape column per body
+ * instruction that a later unit or iteration reads. A body value read only after the loop,
+ * in its last iteration's copy, gets one slot. A fusion prologue shares its columns with the
+ * fused loop after it (whose body contains the prologue's body at offset `prologue`), so
+ * readers of the whole column see one affine range. Columns are not reused.
+ */
+function loopColumns(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, readInLoop: Uint8Array,
+  spill: Int32Array, nSpill: number): { columns: Columns[]; nSpill: number } {
   const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
-  const columns = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] as Int32Array[] }));
+  const columns: Columns[] = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] }));
   const planOf = (u: number): LoopPlan | undefined => {
     const d = drafts[u];
     return d !== undefined && d.kind === 'loop' ? d.plan : undefined;
@@ -347,12 +453,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
     columns[u] = { col, last, inner };
     if (pre !== null) columns[u - 1] = { col: preCol, last: preLast, inner: [] };
   });
-
-  const units: Unit[] = drafts.map((d, u) => {
-    if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
-    return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
-  });
-  return { graph: g, code, units, reg, spill, chunkOf, nSpill, outputsOf, intTables, floatTables };
+  return { columns, nSpill };
 }
 
 /** A fusion prologue and the fused loop right after it: they share tape columns. */
