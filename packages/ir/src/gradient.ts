@@ -118,7 +118,7 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
   // reverse sweep. Its output node is built right then, so the schedule (which follows node
   // order) writes that gradient early instead of keeping every adjoint live to the end: 2x
   // on W1 n=100. The forward copy below meets that first consumer first.
-  const finalAt = new Int32Array(g.size).fill(-1);
+  const finalAt = new Int32Array(nInputs).fill(-1);   // by input index
   for (let i = 0; i < g.size; i++) {
     const op = g.op[i];
     if (op === CONST) {
@@ -133,7 +133,7 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
         needs[i] = needs[g.a[i]] | (ar > 1 ? needs[g.b[i]] : 0) | (ar > 2 ? needs[g.c[i]] : 0);
         for (let k = 0; needs[i] && k < ar; k++) {
           const x = argArray(g, k)[i];
-          if (g.op[x] === INPUT && needs[x] && finalAt[x] < 0) finalAt[x] = i;
+          if (g.op[x] === INPUT && needs[x] && finalAt[g.a[x]] < 0) finalAt[g.a[x]] = i;
         }
       }
     }
@@ -142,24 +142,24 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
   for (let k = 0; k < nInputs; k++) b.input(k, g.inputNames[k]);
 
   const { e, sum } = signedAlgebra(b, simplify);
-  const outNode = new Int32Array(g.size).fill(-1);
-  const finish = (node: number): void => {
-    outNode[node] = adj[node] < 0 ? b.constant(0) : e.add(e.c(0), adj[node]) >> 1;
-  };
-  // Params to finish after visiting node i: a linked list in typed arrays (a sparse JS array
-  // indexed by node id falls into dictionary mode at 10^6 nodes).
-  const finishHead = new Int32Array(g.size).fill(-1);
-  const finishNext = new Int32Array(nInputs).fill(-1);
-  for (let p = nInputs - 1; p >= 0; p--) {
+  const outNode = new Int32Array(nInputs).fill(-1);   // by input index
+  const finish = (p: number): void => {
     const node = paramNode[p];
-    if (node >= 0 && finalAt[node] >= 0) { finishNext[p] = finishHead[finalAt[node]]; finishHead[finalAt[node]] = p; }
-  }
+    outNode[p] = adj[node] < 0 ? b.constant(0) : e.add(e.c(0), adj[node]) >> 1;
+  };
+  // Params in the order the sweep finishes them: latest first consumer first, ties by index.
+  // (Arrays per input, not per node: at 10^6 nodes every 64 MB allocated costs a full GC.)
+  const order = Int32Array.from({ length: nInputs }, (_, k) => k).filter((k) => paramNode[k] >= 0 && finalAt[k] >= 0);
+  order.sort((p, q) => finalAt[q] - finalAt[p] || p - q);
+  let next = 0;
 
   // Adjoints are signed references (see signedAlgebra); -1 = no contribution yet.
   const adj = new Int32Array(g.size).fill(-1);
   if (needs[f]) adj[f] = 2 * b.constant(1, g.dtype[f] as 0 | 1);
   const args: number[] = [];
   for (let i = f; i >= 0; i--) {
+    // Every consumer of these params is above i and visited: their adjoints are final.
+    while (next < order.length && finalAt[order[next]] > i) finish(order[next++]);
     const gi = adj[i];
     if (gi < 0 || !needs[i] || g.op[i] === INPUT) continue;
     const op = g.op[i];
@@ -173,15 +173,14 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
       if (term === null || !needs[x]) continue;
       adj[x] = adj[x] < 0 ? term : sum(adj[x], term);
     }
-    for (let p = finishHead[i]; p >= 0; p = finishNext[p]) finish(paramNode[p]);
   }
 
   const outputs = [map[f]];
   for (const p of options.params) {
     const node = paramNode[p];
     if (node < 0) { outputs.push(b.constant(0)); continue; }
-    if (outNode[node] < 0) finish(node);   // the output is the param itself, or unused
-    outputs.push(outNode[node]);
+    if (outNode[p] < 0) finish(p);   // the output is the param itself, or unused
+    outputs.push(outNode[p]);
   }
   return { graph: b.finish(outputs), rules: b.rulesFired };
 }

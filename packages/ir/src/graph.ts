@@ -115,7 +115,8 @@ export class GraphBuilder {
     this.b = new Int32Array(cap);
     this.c = new Int32Array(cap);
     this.consts = new Float64Array(64);
-    const tableSize = this.hashConsts ? nextPow2(cap * 2) : 0;
+    // Kept at most 3/4 full (see maybeGrow): a 10^6-node gradient's table is then 128 MB, not 256.
+    const tableSize = this.hashConsts ? nextPow2(Math.ceil(cap * 1.34)) : 0;
     this.table = new Int32Array(tableSize);
     this.mask = tableSize - 1;
     this.emit = makeEmit((x) => this.constant(x), (code, x, y, z) => this.node(code, x, y, z), -1);
@@ -207,13 +208,18 @@ export class GraphBuilder {
         throw new AdjointError('bad-output', `output ${k} refers to node ${outputs[k]}, but the graph has ${n} nodes`);
       }
     }
+    // Views, not copies, when little room is left over: copying a 10^6-node graph allocates
+    // hundreds of MB, and every 64 MB of new buffers costs a full GC over the user's Values.
+    // Safe because the builder only ever appends past n (growing allocates new arrays).
+    const view = n * 3 >= this.op.length * 2;
+    const cut = <T extends Uint8Array | Int32Array>(arr: T): T => (view ? arr.subarray(0, n) : arr.slice(0, n)) as T;
     return {
       size: n,
-      op: this.op.slice(0, n),
-      dtype: this.dt.slice(0, n),
-      a: this.a.slice(0, n),
-      b: this.b.slice(0, n),
-      c: this.c.slice(0, n),
+      op: cut(this.op),
+      dtype: cut(this.dt),
+      a: cut(this.a),
+      b: cut(this.b),
+      c: cut(this.c),
       consts: this.consts.slice(0, this.nConsts),
       inputNames: this.inputNames.slice(),
       outputs: Int32Array.from(outputs),
@@ -309,9 +315,9 @@ export class GraphBuilder {
     }
   }
 
-  /** Keep the hash table at most half full: rehash every node into a table twice as big. */
+  /** Keep the hash table at most 3/4 full: rehash every node into a table twice as big. */
   private maybeGrow(): void {
-    if (this.n * 2 <= this.table.length) return;
+    if (this.n * 4 <= this.table.length * 3) return;
     this.table = new Int32Array(this.table.length * 2);
     this.mask = this.table.length - 1;
     for (let id = 0; id < this.n; id++) {
