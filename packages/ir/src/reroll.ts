@@ -270,6 +270,12 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
     p = e;
   }
   let s = bestLo;
+  // For the same reason the last copy may end past the stretch (its reads are proposed with
+  // the code after it): allow one more period of free code, which verifyRun confirms or not.
+  if (bestHi === to) {
+    const end = Math.min(cx.lo + cx.taken.length, to + period);
+    while (bestHi < end && !taken(bestHi)) bestHi++;
+  }
   // Tokens include near operand distances, so a first copy that reads from farther away (a
   // sum's first add reads two terms, later ones the previous sum) is not proposed; extend
   // backwards over free code while the copies still verify.
@@ -280,6 +286,7 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
     if (!free) break;
     s -= period;
   }
+  s = bestPhase(cx, s, period, bestHi);
   while (s + period * cx.minTrips <= bestHi) {
     const max = Math.floor((bestHi - s) / period);
     const trips = verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
@@ -291,6 +298,55 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
       s += period * Math.max(1, trips);   // the copy that broke may start a later run
     }
   }
+}
+
+/**
+ * Where a run of `period` starting at or a little before `s` should start. Tokens decide only
+ * where the repetition is first seen, and any rotation of the body that also verifies is the
+ * same loop. The rotation decides how many copies a value crosses: Rosenbrock's stream is
+ * ..T1 G1 T2 G2.. (term j, then gradient j, which reads terms j-1 and j). Found as [G1 T2],
+ * the body reads term j-1 two copies back, through memory; rotated to [T1 G1], one copy back,
+ * in a carried register. So when some value crosses two copies or more, the start moves back
+ * over free code (less than one period) to the rotation with the fewest such reads that
+ * verifies over at least as many copies, and among those the most copies.
+ */
+function bestPhase(cx: Context, s: number, period: number, hi: number): number {
+  const c = Math.min(4, Math.floor((hi - s) / period) - 1);   // the copy whose reads are counted
+  if (c < 2) return s;
+  let bestFar = farReads(cx, s, period, c);
+  if (bestFar === 0) return s;
+  const { g, code, pos, outCount } = cx;
+  let best = s;
+  let bestTrips = verifyRun(g, code, pos, outCount, s, period, Math.floor((hi - s) / period));
+  for (let k = 1; k < period; k++) {
+    const t = s - k;
+    if (t < cx.lo || cx.taken[t - cx.lo] === 1) break;
+    if (verifyRun(g, code, pos, outCount, t, period, c + 1) !== c + 1) continue;
+    const far = farReads(cx, t, period, c);
+    const most = Math.floor((hi - t) / period);
+    if (far > bestFar || (far === bestFar && most <= bestTrips)) continue;
+    const trips = verifyRun(g, code, pos, outCount, t, period, most);
+    if (trips < bestTrips || (far === bestFar && trips === bestTrips)) continue;
+    best = t;
+    bestFar = far;
+    bestTrips = trips;
+  }
+  return best;
+}
+
+/** Operands of copy c of the run at s that copies c - 2 and earlier define. */
+function farReads(cx: Context, s: number, period: number, c: number): number {
+  const { g, code, pos } = cx;
+  const base = s + c * period;
+  let far = 0;
+  for (let p = base; p < base + period; p++) {
+    const i = code[p];
+    for (let k = 0; k < ARITY[g.op[i]]; k++) {
+      const q = pos[argArray(g, k)[i]];
+      if (q >= s && q < base - period) far++;
+    }
+  }
+  return far;
 }
 
 function searchRegion(cx: Context, lo: number, hi: number, depth: number): void {

@@ -263,7 +263,9 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   reg.fill(-1);
   const regCount = drafts.map((d) => (d.kind === 'straight' ? straightRegisters(g, code, d.start, d.end, lastLocal, chunkOf, reg) : [0, 0]));
   spill.fill(-1);
-  const { columns, nSpill } = loopColumns(code, drafts, lastChunk, readInLoop, spill, straightSpills(code, drafts, lastChunk, spill));
+  const leads = columnLeads(pos, drafts, chunkOf);
+  const { columns, nSpill } = loopColumns(code, drafts, lastChunk, readInLoop, spill, leads,
+    straightSpills(code, drafts, lastChunk, spill, leads.pinned));
   const units: Unit[] = drafts.map((d, u) => {
     if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
     return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
@@ -362,8 +364,88 @@ function unitReads(g: Graph, code: Int32Array, drafts: readonly Draft[], chunkOf
   else if (f >= 0) crossRead(f, nUnits);
 }
 
+/**
+ * Straight values that a loop operand reads where a column's earlier copies would be. An
+ * operand that reads copy c0 + i of body instruction j of some loop (its own: a value from d
+ * copies back, c0 = -d; or an earlier loop's, read forwards or backwards) reads, in the
+ * iterations where that copy index is negative, values from before that loop: the straight
+ * code that computed the first copies. Placed right in front of j's column, they make the
+ * operand one affine address, `t[column + c0 + i]`; in spill slots of their own, it needs an
+ * index table with an entry per iteration. Outer loop bodies only, and each straight value
+ * has one slot, so a value two operands want in different places is left where it was.
+ */
+interface Leads {
+  /** Per unit: body instruction -> the straight nodes for copies -L .. -1 of its column (-1: none). */
+  readonly of: readonly Map<number, Int32Array>[];
+  /** Every node of some lead: it gets its slot with the column, not from straightSpills. */
+  readonly pinned: ReadonlySet<number>;
+}
+
+function columnLeads(pos: Int32Array, drafts: readonly Draft[], chunkOf: Int32Array): Leads {
+  const pinned = new Set<number>();
+  const of = drafts.map(() => new Map<number, Int32Array>());
+  const jAt = drafts.map((d) => (d.kind === 'loop' ? new Map(d.plan.body.map((ins, j) => [ins.at, j])) : null));
+  const loopOf = (x: number): LoopPlan | undefined => {
+    const d = drafts[chunkOf[x]];
+    return d !== undefined && d.kind === 'loop' ? d.plan : undefined;
+  };
+  for (const d of drafts) {
+    if (d.kind !== 'loop') continue;
+    for (const ins of d.plan.body) {
+      for (const a of ins.args) if (a.kind === 'gather') addLead(a.nodes);
+    }
+  }
+  return { of, pinned };
+
+  function addLead(nodes: Int32Array): void {
+    // The first two entries from one loop give the copy index over i: c0 + step * i.
+    let r0 = 0;
+    while (r0 < nodes.length && loopOf(nodes[r0]) === undefined) r0++;
+    let r1 = r0 + 1;
+    while (r1 < nodes.length && loopOf(nodes[r1]) === undefined) r1++;
+    if (r1 >= nodes.length) return;
+    const m = chunkOf[nodes[r0]];
+    const plan = loopOf(nodes[r0])!;
+    // A fusion prologue's copies already sit in front of the columns of the loop after it.
+    if (plan.prologue !== undefined) return;
+    const copy = (x: number): number => Math.floor((pos[x] - plan.start) / plan.period);
+    const w = pos[nodes[r0]] - plan.start - copy(nodes[r0]) * plan.period;
+    const j = jAt[m]!.get(w);
+    const step = (copy(nodes[r1]) - copy(nodes[r0])) / (r1 - r0);
+    if (j === undefined || (step !== 1 && step !== -1)) return;
+    const c0 = copy(nodes[r0]) - step * r0;
+    let len = of[m].get(j)?.length ?? 0;
+    for (let r = 0; r < nodes.length; r++) {
+      const x = nodes[r];
+      const c = c0 + step * r;
+      if (chunkOf[x] === m) {
+        if (pos[x] !== plan.start + c * plan.period + w) return;
+      } else if (c >= 0 || chunkOf[x] < 0 || drafts[chunkOf[x]].kind !== 'straight') {
+        return;
+      } else {
+        len = Math.max(len, -c);
+      }
+    }
+    const old = of[m].get(j);
+    const lead = new Int32Array(len).fill(-1);
+    if (old !== undefined) lead.set(old, len - old.length);
+    const added: number[] = [];
+    for (let r = 0; r < nodes.length; r++) {
+      const x = nodes[r];
+      const k = len + c0 + step * r;
+      if (chunkOf[x] === m || lead[k] === x) continue;
+      if (lead[k] !== -1 || pinned.has(x) || added.includes(x)) return;
+      lead[k] = x;
+      added.push(x);
+    }
+    for (const x of added) pinned.add(x);
+    of[m].set(j, lead);
+  }
+}
+
 /** Spill slots for straight values that later units read, reused after their last reading unit. Returns the slots used. */
-function straightSpills(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, spill: Int32Array): number {
+function straightSpills(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, spill: Int32Array,
+  pinned: ReadonlySet<number>): number {
   const releaseAt: number[][] = Array.from({ length: drafts.length + 2 }, () => []);
   const freeSlots: number[] = [];
   let nSpill = 0;
@@ -372,7 +454,7 @@ function straightSpills(code: Int32Array, drafts: readonly Draft[], lastChunk: I
     if (d.kind !== 'straight') return;
     for (let p = d.start; p < d.end; p++) {
       const i = code[p];
-      if (lastChunk[i] < 0) continue;
+      if (lastChunk[i] < 0 || pinned.has(i)) continue;
       spill[i] = freeSlots.length > 0 ? freeSlots.pop()! : nSpill++;
       releaseAt[lastChunk[i] + 1].push(spill[i]);
     }
@@ -387,10 +469,11 @@ interface Columns { readonly col: Int32Array; readonly last: Int32Array; readonl
  * instruction that a later unit or iteration reads. A body value read only after the loop,
  * in its last iteration's copy, gets one slot. A fusion prologue shares its columns with the
  * fused loop after it (whose body contains the prologue's body at offset `prologue`), so
- * readers of the whole column see one affine range. Columns are not reused.
+ * readers of the whole column see one affine range; so do straight values a later iteration's
+ * copy stands in for (`leads`, see columnLeads). Columns are not reused.
  */
 function loopColumns(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, readInLoop: Uint8Array,
-  spill: Int32Array, nSpill: number): { columns: Columns[]; nSpill: number } {
+  spill: Int32Array, leads: Leads, nSpill: number): { columns: Columns[]; nSpill: number } {
   const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
   const columns: Columns[] = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] }));
   const planOf = (u: number): LoopPlan | undefined => {
@@ -415,8 +498,10 @@ function loopColumns(code: Int32Array, drafts: readonly Draft[], lastChunk: Int3
       const pj = pre === null ? -1 : body[j].at - pre.prologue!;   // the same instruction in the prologue's body
       const shared = pre !== null && pj >= 0 && pj < pre.period;
       if (all) {
-        const lead = shared ? pre.trips : 0;
+        const straightLead = shared ? undefined : leads.of[u].get(j);
+        const lead = shared ? pre.trips : straightLead?.length ?? 0;
         if (shared) { preCol[pj] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, pj)] = nSpill + r; }
+        for (let r = 0; r < lead && straightLead !== undefined; r++) if (straightLead[r] >= 0) spill[straightLead[r]] = nSpill + r;
         col[j] = nSpill + lead;
         for (let r = 0; r < trips; r++) spill[at(r, j)] = nSpill + lead + r;
         nSpill += lead + trips;
@@ -453,6 +538,8 @@ function loopColumns(code: Int32Array, drafts: readonly Draft[], lastChunk: Int3
     columns[u] = { col, last, inner };
     if (pre !== null) columns[u - 1] = { col: preCol, last: preLast, inner: [] };
   });
+  // A lead whose column was not laid out as planned still needs its slots.
+  for (const x of leads.pinned) if (spill[x] < 0) spill[x] = nSpill++;
   return { columns, nSpill };
 }
 
