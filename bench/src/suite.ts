@@ -90,7 +90,8 @@ function compileFigures(w: Workload, progress: (m: string) => void): { fn: GradF
     fn,
     figures: {
       buildMs, ms,
-      phases: { trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.build), ...st.ms },
+      // trace: everything outside the pipeline's own phases (tracing and the facade's checks).
+      phases: { ...st.ms, trace: ms - (st.ms.gradient + st.ms.schedule + st.ms.codegen + st.ms.build) },
       traceNodes: st.traceNodes, gradientNodes: st.gradientNodes, instructions: st.instructions, chunks: st.chunks,
       loops: st.loops, usPerTraceNode: (ms * 1000) / st.traceNodes, firstCallMs,
     },

@@ -31,9 +31,9 @@ export interface CompileStats {
   innerLoops: number;
   /**
    * Milliseconds per phase of the first compilation (zero when it came from the cache).
-   * build: JS parse, the C compiler (0 on a disk-cache hit) or wasm compilation.
+   * trace: Value graph -> IR (0 for compileGraphGradient); gradient: every pass of `passes`; build: JS parse, the C compiler (0 on a disk-cache hit) or wasm compilation.
    */
-  ms: { gradient: number; schedule: number; codegen: number; build: number };
+  ms: { trace: number; gradient: number; schedule: number; codegen: number; build: number };
   /** backend 'c': the compiler and level that built it, e.g. "gcc 12.2.0 -O2". */
   toolchain?: string;
 }
@@ -58,7 +58,7 @@ interface Compiled {
 
 const compiledInfo = new WeakMap<GradFn, Compiled>();
 
-function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions): Built {
+function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number): Built {
   const t0 = performance.now();
   const { graph: grad, passes } = gradientOf(graph, nParams, options);
   const t1 = performance.now();
@@ -75,15 +75,15 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
       instructions: emittedInstructions(sched),
       chunks: artifact.functions,
       ...loopCounts(sched),
-      ms: { gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
+      ms: { trace: traceMs, gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
       ...(artifact.toolchain !== undefined ? { toolchain: artifact.toolchain } : {}),
     },
   };
 }
 
 /** The shared tail of both entry points: the cache, the backend, and the GradFn. */
-function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions): GradFn {
-  const make = (): Built => build(graph, nParams, backend, options);
+function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions, traceMs = 0): GradFn {
+  const make = (): Built => build(graph, nParams, backend, options, traceMs);
   const built = options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}`, make);
   const fn = makeGradFn({ kernel: built.artifact.kernel(), inputNames: graph.inputNames, nParams, defaults, backend });
   compiledInfo.set(fn, {
@@ -100,8 +100,9 @@ function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, bac
  */
 export function compileGradientFunction(output: Value, params: readonly Value[], options: CompileOptions = {}): GradFn {
   const backend = checkOptions(options);
+  const t0 = performance.now();
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options);
+  return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options, performance.now() - t0);
 }
 
 /** Load what the wasm backend needs (binaryen, ~0.4 s, once per process); then it compiles synchronously. */

@@ -1,0 +1,182 @@
+/**
+ * Compile throughput per stage (issue 7): building the Values, tracing, each pass of the
+ * gradient pipeline, schedule, codegen and build, in µs per trace node, for series of sizes
+ * with repeated structure (W1, W3: rerolled into loops) and without (the irregular DAG:
+ * straight-line code), plus node counts per optimize level for W1-W4 and the cost of
+ * compile + 1000 calls at each level.
+ *
+ *   node bench/dist/stages.js [--quick] [--huge]
+ *
+ * Every point runs in its own process, so its peak RSS is its own and one point's garbage
+ * does not slow the next. --huge adds the 10^6-step sizes (W1 n=10^6 is ~11M trace nodes
+ * and needs ~3 GB); --quick keeps the two smallest sizes of each series.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { compileGradientFunction, compileStats, type CompileStats } from '@adjoint/jit';
+import { irregular, STEPS_PER_100K_NODES } from './irregular.js';
+import { machineInfo } from './report.js';
+import { makeWorkload, MLP_PARAMS, type Built, type WorkloadId } from './workloads.js';
+
+export interface Point { family: 'W1' | 'W3' | 'irregular'; n: number }
+
+export interface StageRow {
+  label: string;
+  traceNodes: number;
+  gradientNodes: number;
+  /** Milliseconds per stage, in pipeline order. */
+  ms: Record<string, number>;
+  peakRssMB: number;
+}
+
+export interface LevelRow {
+  label: string;
+  /** Gradient nodes at optimize 0, 1, 2. */
+  nodes: [number, number, number];
+  /** Fastest of three: compile + 1000 calls, ms, at optimize 0 and 1. */
+  compileAndCalls: [number, number];
+}
+
+const SERIES: readonly Point[] = [
+  ...[100, 1000, 10_000, 100_000, 1_000_000].map((n) => ({ family: 'W1' as const, n })),
+  ...[100, 1000, 10_000, 100_000, 1_000_000].map((n) => ({ family: 'W3' as const, n })),
+  ...[1, 10, 100, 1000].map((k) => ({ family: 'irregular' as const, n: Math.round((STEPS_PER_100K_NODES * k) / 100) })),
+];
+
+function build(p: Point): { label: string; built: Built } {
+  if (p.family === 'irregular') {
+    const g = irregular(p.n);
+    return { label: g.label, built: g.build() };
+  }
+  const w = makeWorkload(p.family, p.n);
+  return { label: w.label, built: w.build(w.x) };
+}
+
+/** One point, in this process: what the parent reads from our stdout. */
+export function measurePoint(p: Point): StageRow {
+  // Warm the compiler's own code first, so small points measure the pipeline, not V8 warming up.
+  for (let i = 0; i < 3; i++) {
+    const w = makeWorkload('W1', 200);
+    const b = w.build(w.x);
+    compileGradientFunction(b.output, b.params, { cache: false });
+  }
+  const t0 = performance.now();
+  const { label, built } = build(p);
+  const valuesMs = performance.now() - t0;
+  const fn = compileGradientFunction(built.output, built.params, { inputs: built.inputs, cache: false });
+  const st = compileStats(fn)!;
+  return {
+    label,
+    traceNodes: st.traceNodes,
+    gradientNodes: st.gradientNodes,
+    ms: stageMs(valuesMs, st),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+function stageMs(valuesMs: number, st: CompileStats): Record<string, number> {
+  const ms: Record<string, number> = { values: valuesMs, trace: st.ms.trace };
+  for (const pass of st.passes) ms[pass.name] = pass.ms;
+  ms.schedule = st.ms.schedule;
+  ms.codegen = st.ms.codegen;
+  ms.build = st.ms.build;
+  return ms;
+}
+
+export function measureLevels(id: WorkloadId, n: number): LevelRow {
+  const w = makeWorkload(id, n);
+  const b = w.build(w.x);
+  const nodes = ([0, 1, 2] as const).map((optimize) =>
+    compileStats(compileGradientFunction(b.output, b.params, { inputs: b.inputs, optimize, cache: false }))!.gradientNodes) as LevelRow['nodes'];
+  const best = [Infinity, Infinity];
+  const g = new Float64Array(w.nParams);
+  for (let rep = 0; rep < 3; rep++) {
+    for (const optimize of [0, 1] as const) {
+      const t0 = performance.now();
+      const fn = compileGradientFunction(b.output, b.params, { inputs: b.inputs, optimize, cache: false });
+      for (let i = 0; i < 1000; i++) fn.valueAndGradient(w.x, g);
+      best[optimize] = Math.min(best[optimize], performance.now() - t0);
+    }
+  }
+  return { label: w.label, nodes, compileAndCalls: best as [number, number] };
+}
+
+function runChild(args: string[]): unknown {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=6144', fileURLToPath(import.meta.url), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const STAGES = ['values', 'trace', 'cse', 'simplify', 'gradient', 'dce', 'schedule', 'codegen', 'build'];
+
+export function stagesMarkdown(rows: readonly (StageRow | { label: string; error: string })[], levels: readonly LevelRow[]): string {
+  const present = STAGES.filter((s) => rows.some((r) => 'ms' in r && r.ms[s] !== undefined));
+  const out = [
+    '### Compile throughput per stage (µs per trace node; JS backend, optimize 1)',
+    '',
+    `| graph | trace nodes | gradient nodes | ${present.join(' | ')} | total ms | peak RSS |`,
+    `|---|---:|---:|${present.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  for (const r of rows) {
+    if (!('ms' in r)) { out.push(`| ${r.label} | failed: ${r.error} |`); continue; }
+    const total = Object.values(r.ms).reduce((a, b) => a + b, 0);
+    const per = present.map((s) => (r.ms[s] === undefined ? '' : ((1000 * r.ms[s]) / r.traceNodes).toFixed(3)));
+    out.push(`| ${r.label} | ${r.traceNodes.toLocaleString('en-US')} | ${r.gradientNodes.toLocaleString('en-US')} | ${per.join(' | ')} | ${total.toFixed(0)} | ${r.peakRssMB.toFixed(0)} MB |`);
+  }
+  out.push('', '### Gradient nodes per optimize level, and compile + 1000 calls (fastest of 3, ms)', '',
+    '| workload | optimize 0 | optimize 1 | optimize 2 | cut (0 -> 1) | compile + 1000 calls, 0 | same, 1 |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const l of levels) {
+    out.push(`| ${l.label} | ${l.nodes[0].toLocaleString('en-US')} | ${l.nodes[1].toLocaleString('en-US')} | ${l.nodes[2].toLocaleString('en-US')} | ${(100 * (1 - l.nodes[1] / l.nodes[0])).toFixed(1)}% | ${l.compileAndCalls[0].toFixed(1)} | ${l.compileAndCalls[1].toFixed(1)} |`);
+  }
+  return out.join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--point') {
+    console.log(JSON.stringify(measurePoint({ family: argv[1] as Point['family'], n: Number(argv[2]) })));
+    return;
+  }
+  if (argv[0] === '--levels') {
+    console.log(JSON.stringify(measureLevels(argv[1] as WorkloadId, Number(argv[2]))));
+    return;
+  }
+  const quick = argv.includes('--quick');
+  const huge = argv.includes('--huge');
+  const bad = argv.filter((a) => a !== '--quick' && a !== '--huge');
+  if (bad.length > 0) throw new Error(`unknown argument ${bad[0]}; usage: node bench/dist/stages.js [--quick] [--huge]`);
+  const families = ['W1', 'W3', 'irregular'] as const;
+  const points = families.flatMap((f) => {
+    const series = SERIES.filter((p) => p.family === f);
+    return quick ? series.slice(0, 2) : huge ? series : series.slice(0, -1);
+  });
+  const rows: (StageRow | { label: string; error: string })[] = [];
+  for (const p of points) {
+    process.stderr.write(`stages: ${p.family} ${p.n.toLocaleString('en-US')} ...\n`);
+    const r = runChild(['--point', p.family, String(p.n)]) as StageRow | { error: string };
+    rows.push('error' in r ? { label: `${p.family} ${p.n}`, error: r.error } : r);
+  }
+  const levelPoints: [WorkloadId, number][] = quick ? [['W1', 100], ['W4', MLP_PARAMS]] : [['W1', 1000], ['W2', 1000], ['W3', 1000], ['W4', MLP_PARAMS]];
+  const levels: LevelRow[] = [];
+  for (const [id, n] of levelPoints) {
+    process.stderr.write(`stages: optimize levels of ${id} n=${n} ...\n`);
+    const r = runChild(['--levels', id, String(n)]) as LevelRow | { error: string };
+    if ('error' in r) throw new Error(`levels of ${id}: ${r.error}`);
+    levels.push(r);
+  }
+  const date = new Date().toISOString();
+  const dir = new URL('../results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`stages-${date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${quick ? '-quick' : ''}.json`, dir);
+  writeFileSync(file, JSON.stringify({ date, machine: machineInfo(), quick, rows, levels }, null, 2) + '\n');
+  console.log(stagesMarkdown(rows, levels));
+  process.stderr.write(`stages: wrote ${fileURLToPath(file)}\n`);
+  if (rows.some((r) => !('ms' in r))) process.exitCode = 1;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
