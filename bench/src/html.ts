@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, ratio, type RunReport } from './report.js';
 import type { WorkloadResult } from './suite.js';
+import type { W5Outcome } from './w5.js';
 import { esc, logBarChart, logLogChart, type Series } from './svg.js';
 
 /** One timed cell: µs per gradient and the ratio to hand-written JS (of the same group for peers). */
@@ -24,7 +25,7 @@ interface System {
   compileMs?(r: WorkloadResult): number | null;
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#637939', '#843c39', '#7b4173'];
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#637939', '#843c39', '#7b4173', '#e7969c', '#6baed6'];
 
 function own(us: number, r: WorkloadResult): Cell {
   return { us, ratio: us / r.hand.medianUs };
@@ -69,6 +70,17 @@ const CORE: Omit<System, 'color'>[] = [
     },
     compileMs: (r) => (r.wasm && 'import' in r.wasm && r.wasm.emcc && 'timing' in r.wasm.emcc ? r.wasm.emcc.cSourceMs + r.wasm.emcc.compileMs : null),
   },
+  ...(['c', 'wasm'] as const).map((b): Omit<System, 'color'> => ({
+    name: b === 'c' ? 'C f32' : 'wasm f32',
+    cell: (r) => {
+      const v = r.f32?.[b];
+      return v === undefined ? null : 'timing' in v ? own(v.timing.medianUs, r) : v.skipped;
+    },
+    compileMs: (r) => {
+      const v = r.f32?.[b];
+      return v !== undefined && 'timing' in v ? v.compile.ms : null;
+    },
+  })),
 ];
 
 /** Every contender with at least one figure or reason in this run, peers (one per library setup) last. */
@@ -157,10 +169,23 @@ function compileChart(rep: RunReport, ss: readonly System[]): string {
   return logLogChart({ title: 'Compile time vs trace nodes (all workloads)', xLabel: 'trace nodes (log)', yLabel: 'compile ms (log)', series, lines: false });
 }
 
+/** One W5 backend: end-to-end ms, of which compile ms, and the speedup over eager (below 1x marked slow). */
+function w5Cells(o: W5Outcome | undefined): string {
+  if (o === undefined) return '<td class="na">—</td>'.repeat(3);
+  if ('skipped' in o) return `<td class="na" title="${esc(o.skipped)}">—</td>`.repeat(3);
+  const cls = o.speedup >= 1 ? 'fast' : 'slow';
+  return `<td class="num">${esc(fmt(o.ms))}</td><td class="num">${esc(fmt(o.compileMs))}</td><td class="num"><span class="x ${cls}">${esc(ratio(o.speedup))}</span></td>`;
+}
+
 function w5Table(rep: RunReport): string {
-  const rows = (rep.w5 ?? []).map((r) => `<tr><th scope="row">W1 Rosenbrock, ${esc(int(r.n))} vars</th><td class="num">${esc(int(r.iterations))}</td><td class="num">${esc(fmt(r.eagerMs))}</td><td class="num">${esc(fmt(r.compiledMs))}</td><td class="num">${esc(fmt(r.compileMs))}</td><td class="num">${esc(ratio(r.speedup))}</td></tr>`);
+  const rows = (rep.w5 ?? []).map((r) => `<tr><th scope="row">W1 Rosenbrock, ${esc(int(r.n))} vars</th><td class="num">${esc(int(r.iterations))}</td><td class="num">${esc(fmt(r.eagerMs))}</td>${
+    w5Cells({ ms: r.compiledMs, compileMs: r.compileMs, buildMs: 0, speedup: r.speedup })}${w5Cells(r.c)}${w5Cells(r.wasm)}</tr>`);
   if (rows.length === 0) return '';
-  return `<h2>W5: end to end, including compile</h2>\n<table id="w5"><thead><tr><th>graph</th><th>iterations</th><th>eager ms</th><th>compiled ms (incl. compile)</th><th>of which compile ms</th><th>speedup</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  const group = (name: string): string => `<th colspan="3">${name}</th>`;
+  return `<h2>W5: end to end, including compile</h2>
+<p class="note">Gradient descent on W1 Rosenbrock for the given iterations; each backend's ms include its compile (a cold one: fresh process, empty C build cache). Speedup = eager ms / backend ms; below 1x the backend loses to eager end to end.</p>
+<div class="wrap"><table id="w5"><thead><tr><th rowspan="2">graph</th><th rowspan="2">iterations</th><th rowspan="2">eager ms</th>${group('JS')}${group('C (native)')}${group('wasm')}</tr>
+<tr>${'<th>ms</th><th>of which compile</th><th>speedup</th>'.repeat(3)}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 const CSS = `
@@ -220,8 +245,11 @@ ${peers.length ? `<p class="note">Peers: ${peers.map((p) => esc(`${p.name} ${p.v
 `;
 }
 
-/** The newest bench/results/*.json by name (names start with the ISO date), or null. */
+/** The name of a bench run's JSON (writeJson): its ISO date, `-quick` for quick runs. Other tools write other files there. */
+export const RUN_FILE = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(-quick)?\.json$/;
+
+/** The newest bench run in `dir` by name (names start with the ISO date), or null. */
 export function newestResult(dir: string): string | null {
-  const names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+  const names = readdirSync(dir).filter((n) => RUN_FILE.test(n)).sort();
   return names.length ? join(dir, names[names.length - 1]) : null;
 }

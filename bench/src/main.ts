@@ -9,19 +9,22 @@ import { callOverhead, nativeUnavailable, removeCacheDirs } from './native.js';
 import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } from './report.js';
 import { OPTIONAL_SYSTEMS, runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
 import { prepareWasm, warmWasmCompiler, type WasmReport } from './suite-wasm.js';
-import { runW5, type W5Row } from './w5.js';
+import { W5_CELLS, runW5, type W5Backend, type W5Row } from './w5.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
 const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--systems S[,S...]] [--no-peers]
   --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000);
-            peers run only the smallest of their sizes per workload
+            peers run only the smallest of their sizes per workload, f32 only W2 n=10 and W4,
+            W5 one process per cell
   --no-peers  skip the peer libraries (@jax-js/jax, @tensorflow/tfjs: slow to load)
   --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
-  --systems time only these besides hand-written and compiled JS: straight eager c wasm peers
+  --systems time only these besides hand-written and compiled JS:
+            straight eager c c-f32 wasm wasm-f32 peers (W5 follows c and wasm)
 Peers run on W1 n=100/1000, W2 n=10/50, W3 n=10/1000 and W4 (those of them --only selects).
 W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there,
-and the wasm backend (math imported; math embedded once the backend has it); W1 n=1000 and W4 also
-the C file built by emscripten (emcc on the PATH, or $EMCC).`;
+and the wasm backend (math imported; math embedded once the backend has it), both also with
+precision 'f32'; W1 n=1000 and W4 also the C file built by emscripten (emcc on the PATH, or $EMCC).
+W5 runs end to end (compile included) on JS, C and wasm.`;
 
 const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
 
@@ -73,7 +76,7 @@ const QUICK: Settings & { w5Repeats: number } = {
   quick: true, rounds: 5, roundMs: 25,
   warm: { minMs: 150, minCalls: 10, maxMs: 1000 },
   warmMsPerInstruction: 0.17, warmCapMs: 12_000,
-  eagerBudgetMs: 4_000, w5Repeats: 3,
+  eagerBudgetMs: 4_000, w5Repeats: 1,
 };
 const QUICK_MAX_N = { W1: 1000, W2: 50, W3: 1000, W4: Infinity } as const;
 
@@ -106,11 +109,11 @@ async function main(): Promise<void> {
       clearCompileCache();   // compiles use cache: false; this just frees the previous graphs
       workloads.push(runWorkload(makeWorkload(id, n), settings, log));
       const r = workloads[workloads.length - 1];
-      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}${'import' in r.wasm ? `; wasm ${r.wasm.import.ratios.toHand.toFixed(2)}x hand JS` : ''}`);
+      log(`[${r.label}] hand ${r.hand.medianUs.toPrecision(3)} µs, compiled ${r.compiled.medianUs.toPrecision(3)} µs (${r.ratios.compiled.toFixed(2)}x)${r.ratios.straight !== null ? `, straight-line ${r.ratios.straight.toFixed(2)}x` : ""}${'ratios' in r.native ? `; C ${r.native.ratios.cToHand.toFixed(2)}x hand JS, ${r.native.ratios.cToHandC.toFixed(2)}x hand C` : ''}${'import' in r.wasm ? `; wasm ${r.wasm.import.ratios.toHand.toFixed(2)}x hand JS` : ''}${f32Note(r)}`);
     }
   }
   const peers = await peerPart(settings, wanted, withPeers);
-  const w5: W5Row[] = wanted('W5') ? runW5(settings.w5Repeats, log) : [];
+  const w5: W5Row[] = wanted('W5') ? runW5(W5_CELLS, settings.w5Repeats, w5Backends(systems), log) : [];
   const native = nativeParts(settings, workloads.length > 0, wanted('C'));
 
   const report: RunReport = {
@@ -123,6 +126,15 @@ async function main(): Promise<void> {
   log(`wrote ${writeJson(report)}`);
 }
 
+/** The f32 contenders against their backend in f64, for the progress line. */
+function f32Note(r: WorkloadResult): string {
+  const parts = (['c', 'wasm'] as const).flatMap((b) => {
+    const v = r.f32[b];
+    return 'timing' in v ? [`${b === 'c' ? 'C' : 'wasm'} ${v.ratios.toHand.toFixed(2)}x hand JS${v.ratios.toF64 === null ? '' : ` (${v.ratios.toF64.toFixed(2)}x f64)`}`] : [];
+  });
+  return parts.length ? `; f32: ${parts.join(', ')}` : '';
+}
+
 /** Peer libraries on the selected workloads; --quick keeps the smallest size of each workload. */
 async function peerPart(s: Settings, wanted: (id: string) => boolean, enabled: boolean): Promise<PeersReport> {
   const none = (skipped: string): PeersReport => ({ skipped, peers: [], unavailable: [], rows: [] });
@@ -130,6 +142,12 @@ async function peerPart(s: Settings, wanted: (id: string) => boolean, enabled: b
   const sizes = PEER_SIZES.filter((z, k) => wanted(z.id) && !(s.quick && PEER_SIZES.findIndex((o) => o.id === z.id) !== k));
   if (sizes.length === 0) return none('no workload they run (W1-W4) was selected');
   return runPeers(sizes, { rounds: s.rounds, roundMs: s.roundMs, warm: s.warm }, log);
+}
+
+/** Which backends W5 times besides JS: null, or why not. */
+function w5Backends(systems: Set<string> | null): Record<W5Backend, string | null> {
+  const off = (s: string): string | null => (systems !== null && !systems.has(s) ? 'not selected (--systems)' : null);
+  return { c: off('c') ?? nativeUnavailable(), wasm: off('wasm') };
 }
 
 /** The per-call cost of native code (whenever C ran) and the compile tiers (part C). */

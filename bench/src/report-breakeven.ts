@@ -3,6 +3,7 @@
  * per backend — compile time / (eager time per gradient - compiled time per gradient).
  */
 import { fmt } from './report.js';
+import type { F32Outcome } from './suite-f32.js';
 import type { WorkloadResult } from './suite.js';
 
 interface Figures { compileMs: number; us: number }
@@ -15,7 +16,11 @@ export function breakEven(compileMs: number, eagerUs: number, compiledUs: number
 function backends(r: WorkloadResult): [string, Figures | null][] {
   const native = 'c' in r.native ? { compileMs: r.native.compile.ms, us: r.native.c.medianUs } : null;
   const wasm = 'import' in r.wasm && r.wasm.import !== undefined ? { compileMs: r.wasm.import.compile.ms, us: r.wasm.import.timing.medianUs } : null;
-  return [['JS', { compileMs: r.compile.ms, us: r.compiled.medianUs }], ['C (native)', native], ['wasm', wasm]];
+  const f32 = (v: F32Outcome | undefined): Figures | null => (v !== undefined && 'timing' in v ? { compileMs: v.compile.ms, us: v.timing.medianUs } : null);
+  return [
+    ['JS', { compileMs: r.compile.ms, us: r.compiled.medianUs }], ['C (native)', native], ['wasm', wasm],
+    ['C f32', f32(r.f32?.c)], ['wasm f32', f32(r.f32?.wasm)],
+  ];
 }
 
 export function breakEvenSection(rs: readonly WorkloadResult[]): string[] {

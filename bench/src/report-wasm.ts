@@ -15,7 +15,7 @@ function handC(r: WorkloadResult): string {
 }
 
 /** Long reasons (often the same on every row) become marked notes under a table. */
-class Notes {
+export class Notes {
   private readonly marks = new Map<string, string>();
   mark(why: string): string {
     let m = this.marks.get(why);

@@ -12,7 +12,8 @@ import { peersSection } from './report-peers.js';
 import { wasmSection } from './report-wasm.js';
 import type { WasmReport } from './suite-wasm.js';
 import type { Settings, WorkloadResult } from './suite.js';
-import type { W5Row } from './w5.js';
+import { f32Section } from './report-f32.js';
+import type { W5Outcome, W5Row } from './w5.js';
 
 export interface Machine {
   node: string;
@@ -164,14 +165,22 @@ function nativeSection(rep: RunReport): string[] {
   return out;
 }
 
+/** A W5 backend's two cells: end-to-end ms (compile ms[, of which the C compiler]) and the speedup over eager. */
+function w5Cells(o: W5Outcome | undefined, build: boolean): string[] {
+  if (o === undefined) return ['—', '—'];
+  if ('skipped' in o) return [`skipped: ${o.skipped}`, '—'];
+  return [`${fmt(o.ms)} (${fmt(o.compileMs)}${build ? `, ${fmt(o.buildMs)}` : ''})`, ratio(o.speedup)];
+}
+
 function w5Table(rows: readonly W5Row[]): string[] {
   const lines = [
-    '| graph | iterations | eager ms | compiled ms (incl. compile) | of which compile ms | speedup | seed README: eager / compiled ms, speedup |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| graph | iterations | eager ms | JS ms (compile ms) | JS speedup | C ms (compile ms, C compiler ms) | C speedup | wasm ms (compile ms) | wasm speedup | seed README: eager / compiled ms, speedup |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     const seed = r.seed ? `${r.seed.eager} / ${r.seed.compiled}, ${r.seed.speedup}x` : '—';
-    lines.push(`| W1 Rosenbrock, ${r.n} vars | ${r.iterations} | ${fmt(r.eagerMs)} | ${fmt(r.compiledMs)} | ${fmt(r.compileMs)} | ${ratio(r.speedup)} | ${seed} |`);
+    const js = w5Cells({ ms: r.compiledMs, compileMs: r.compileMs, buildMs: 0, speedup: r.speedup }, false);
+    lines.push(`| W1 Rosenbrock, ${r.n} vars | ${r.iterations} | ${fmt(r.eagerMs)} | ${[...js, ...w5Cells(r.c, true), ...w5Cells(r.wasm, false)].join(' | ')} | ${seed} |`);
   }
   return lines;
 }
@@ -203,13 +212,14 @@ export function markdown(rep: RunReport): string {
   if (rep.workloads.length > 0) out.push(...breakEvenSection(rep.workloads));
   if (rep.workloads.length > 0 || rep.native.tiers.length > 0) out.push(...nativeSection(rep));
   if (rep.workloads.length > 0) out.push(...wasmSection(rep.workloads, rep.wasm));
+  if (rep.workloads.length > 0) out.push(...f32Section(rep.workloads));
   if (rep.workloads.length > 0 || rep.peers.rows.length > 0) out.push(...peersSection(rep.peers));
   if (rep.w5.length > 0) {
     out.push(
       '',
       '### W5: end to end, including compile (the seed\'s table)',
       '',
-      `Gradient descent on W1 Rosenbrock with n variables (lr 1e-4, same steps both ways); each repeat in a fresh process with the library warmed up on n+1 variables; median of ${rep.settings.w5Repeats}. The seed's figures were measured elsewhere with another library and are for orientation only.`,
+      `Gradient descent on W1 Rosenbrock with n variables (lr 1e-4, the same steps for every system, final points equal bit for bit). Eager rebuilds the graph and calls \`backward()\` each iteration; each backend builds it once, compiles (cache off) and iterates: its ms include the compile. Each repeat runs in a fresh process with the library warmed up on n+1 variables and an empty C build cache, so every C compile is a real compiler run (checked); median of ${rep.settings.w5Repeats}. Speedup = eager ms / backend ms (below 1x: slower than eager, end to end). The seed's figures were measured elsewhere with another library and are for orientation only.`,
       '',
       ...w5Table(rep.w5),
     );

@@ -46,6 +46,16 @@ export async function prepareWasm(): Promise<WasmReport> {
   return { skipped: loadProblem, emcc: emccProbe() };
 }
 
+/** Why no wasm contender can run (binaryen not loaded), or null. */
+export function wasmUnavailable(): string | null {
+  return loadProblem;
+}
+
+/** The warm-up rule of a wasm contender: at least WASM_WARM_MIN_MS (see there). */
+export function wasmWarm(warm: WarmRule): WarmRule {
+  return { ...warm, minMs: Math.max(warm.minMs, WASM_WARM_MIN_MS), maxMs: Math.max(warm.maxMs, WASM_WARM_MIN_MS + 1000) };
+}
+
 /** The wasm compile path on sizes the suite never measures, so its JS code is optimized before compile times are taken. */
 export function warmWasmCompiler(): void {
   if (loadProblem !== null) return;
@@ -215,7 +225,7 @@ export function planWasm(
 ): WasmPlan | { skipped: string } {
   if (loadProblem !== null) return { skipped: loadProblem };
   const x = w.x;
-  warm = { ...warm, minMs: Math.max(warm.minMs, WASM_WARM_MIN_MS), maxMs: Math.max(warm.maxMs, WASM_WARM_MIN_MS + 1000) };
+  warm = wasmWarm(warm);
   progress('compiling with the wasm backend');
   const importBytes = moduleBytes(w, 'import');
   const imp = compileWasm(w, 'import', importBytes);

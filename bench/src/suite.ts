@@ -4,6 +4,7 @@
  */
 import { compileGradientFunction, compileStats, type GradFn } from '@adjoint/jit';
 import { planNative, type NativeOutcome } from './suite-c.js';
+import { QUICK_F32, planF32, type F32Result } from './suite-f32.js';
 import { planWasm, type WasmOutcome } from './suite-wasm.js';
 import { measure, type Contender, type Timing, type WarmRule } from './timing.js';
 import { ik, rosenbrock, springs, type Workload } from './workloads.js';
@@ -24,7 +25,7 @@ export interface Settings {
 }
 
 /** The optional systems of a workload run, as --systems names them. */
-export const OPTIONAL_SYSTEMS = ['straight', 'eager', 'c', 'wasm'] as const;
+export const OPTIONAL_SYSTEMS = ['straight', 'eager', 'c', 'c-f32', 'wasm', 'wasm-f32'] as const;
 
 export interface CompileFigures {
   /** Building the Value graph once (not part of compilation). */
@@ -63,6 +64,8 @@ export interface WorkloadResult {
   native: NativeOutcome;
   /** The wasm backend (import and embedded math) and, on W1 n=1000 and W4, emcc's build of the C file. */
   wasm: WasmOutcome;
+  /** The C and wasm backends with precision 'f32' (or why not). Absent in runs before they existed. */
+  f32: F32Result;
   /** The compiled warm-up rule: its minimum, and whether the cap cut it short of what TurboFan needs. */
   compiledWarm: { minMs: number; capped: boolean };
   /** compiled / hand and eager / hand, from the medians. */
@@ -188,6 +191,11 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
   if ('contenders' in nativePlan) contenders.push(...nativePlan.contenders);
   const wasmPlan = on('wasm') ? planWasm(w, s.warm, f, Float64Array.from(gEager), progress) : notSelected;
   if ('contenders' in wasmPlan) contenders.push(...wasmPlan.contenders);
+  const notQuick = s.quick && !QUICK_F32.includes(w.label) ? `not in --quick (it runs f32 on ${QUICK_F32.join(' and ')})` : null;
+  const f32Plan = planF32(w, s.warm, {
+    c: on('c-f32') ? notQuick : notSelected.skipped, wasm: on('wasm-f32') ? notQuick : notSelected.skipped,
+  }, f, Float64Array.from(gEager), progress);
+  contenders.push(...f32Plan.contenders);
 
   const t = measure(contenders, { rounds: s.rounds, roundMs: s.roundMs }, progress);
   const hand = t.get('hand')!;
@@ -199,9 +207,10 @@ export function runWorkload(w: Workload, s: Settings, log: (m: string) => void):
     : t.get('eager')!;
   const native: NativeOutcome = 'contenders' in nativePlan ? nativePlan.finish(t, hand) : nativePlan;
   const wasm: WasmOutcome = 'contenders' in wasmPlan ? wasmPlan.finish(t) : wasmPlan;
+  const f32 = f32Plan.finish(t);
   return {
     id: w.id, label: w.label, n: w.n, nParams: w.nParams, f,
-    compile: figures, hand, compiled, straight, eager, native, wasm,
+    compile: figures, hand, compiled, straight, eager, native, wasm, f32,
     compiledWarm: { minMs: compiledWarm, capped: wantWarm > compiledWarm },
     ratios: {
       compiled: compiled.medianUs / hand.medianUs,

@@ -1,17 +1,25 @@
 /**
  * W5, the seed's end-to-end table: gradient descent on W1 Rosenbrock with 5, 50 and 100
  * variables for 100, 1000 and 2000 iterations. Eager rebuilds the graph and calls backward()
- * every iteration; compiled builds it once, compiles (cache off) and calls the gradient. Both
- * take the same steps, and their final points must agree bit for bit.
+ * every iteration; each backend (JS, and C and wasm where they run) builds it once, compiles
+ * (cache off) and calls the gradient. All take the same steps, and their final points must
+ * agree bit for bit (Rosenbrock is + - * only, and C is built with -ffp-contract=off).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGradientFunction } from '@adjoint/jit';
+import { compileGradientFunction, compileStats, loadWasmBackend, type BackendName } from '@adjoint/jit';
 import { median } from './timing.js';
 import { rosenbrock, type Workload } from './workloads.js';
 
 export const W5_SIZES = [5, 50, 100];
 export const W5_ITERATIONS = [100, 1000, 2000];
+
+/** The backends W5 can time besides JS. */
+export const W5_BACKENDS = ['c', 'wasm'] as const;
+export type W5Backend = (typeof W5_BACKENDS)[number];
 
 /** The seed README's figures (ms), for reference only: another machine, another library. */
 const SEED: Record<string, { eager: number; compiled: number; speedup: number }> = {
@@ -30,17 +38,41 @@ const WARM_MS = 400;
 /** Small enough to stay stable on Rosenbrock at these points (curvature < ~2000). */
 const LEARNING_RATE = 1e-4;
 
+/** One backend's descent, end to end (medians over repeats in a W5Row). */
+export interface W5Run {
+  /** Build once + compile + iterations. */
+  ms: number;
+  /** The compile inside ms, and its build step (C: the C compiler; wasm: WebAssembly compile + instantiate). */
+  compileMs: number;
+  buildMs: number;
+  /** eager ms / ms. */
+  speedup: number;
+}
+
+export type W5Outcome = W5Run | { skipped: string };
+
 export interface W5Row {
   n: number;
   iterations: number;
   repeats: number;
   eagerMs: number;
-  /** End to end: build once + compile + iterations. */
+  /** The JS backend, end to end: build once + compile + iterations. */
   compiledMs: number;
   /** The compile inside compiledMs (median over repeats). */
   compileMs: number;
   speedup: number;
+  /** The C and wasm backends (absent in runs before they were measured). */
+  c?: W5Outcome;
+  wasm?: W5Outcome;
   seed: { eager: number; compiled: number; speedup: number } | null;
+}
+
+/** What one cell process measures (one repeat). */
+export interface CellResult {
+  eagerMs: number;
+  js: W5Run;
+  c?: W5Outcome;
+  wasm?: W5Outcome;
 }
 
 function eagerRun(w: Workload, iterations: number): Float64Array {
@@ -53,61 +85,138 @@ function eagerRun(w: Workload, iterations: number): Float64Array {
   return x;
 }
 
-function compiledRun(w: Workload, iterations: number): { x: Float64Array; compileMs: number } {
+function compiledRun(w: Workload, iterations: number, backend: BackendName): { x: Float64Array; compileMs: number; buildMs: number } {
   const x = Float64Array.from(w.x);
   const b = w.build(x);
   const t0 = performance.now();
-  const fn = compileGradientFunction(b.output, b.params, { cache: false });
+  const fn = compileGradientFunction(b.output, b.params, { backend, cache: false });
   const compileMs = performance.now() - t0;
   const g = new Float64Array(x.length);
   for (let k = 0; k < iterations; k++) {
     fn.gradient(x, g);
     for (let i = 0; i < x.length; i++) x[i] -= LEARNING_RATE * g[i];
   }
-  return { x, compileMs };
+  return { x, compileMs, buildMs: compileStats(fn)!.ms.build };
+}
+
+function libraries(dir: string): number {
+  return readdirSync(dir).filter((f) => f.endsWith('.so')).length;
+}
+
+/** At least 5 rounds and WARM_MS of eager (when asked) and compiled descents on `w` with each backend. */
+function warmUp(w: Workload, eager: boolean, backends: readonly BackendName[]): void {
+  const start = performance.now();
+  for (let r = 0; r < 5 || performance.now() - start < WARM_MS; r++) {
+    if (eager) eagerRun(w, 100);
+    for (const b of backends) compiledRun(w, 100, b);
+  }
 }
 
 /**
  * One cell, as a child process runs it: warm the library up on W1 with n+1 variables (so
- * Value, backward() and the compiler are optimized, as in a program that has been running),
- * then time one eager and one compiled descent on n variables. The n+1 warm-up matters: V8
- * caches `new Function` code by source text, so compiling the same graph again in one
- * process would reuse already-optimized generated code and flatter the compiled column.
+ * Value, backward() and the compiler of every backend are optimized, as in a program that
+ * has been running), then time one eager descent and one per backend on n variables. The n+1
+ * warm-up matters: V8 caches `new Function` code by source text, and the C backend's build
+ * cache by content hash, so compiling the same graph again in one process would reuse
+ * already-optimized (or already-built) code and flatter the compiled columns. With C, the
+ * build cache ($ADJOINT_CACHE_DIR) must be a directory of this process alone: the measured
+ * compile is checked to have run the C compiler.
+ *
+ * wasm is warmed up and timed last, after eager, JS and C: while binaryen's own code tiers up
+ * (V8 compiles its hot wasm functions on background threads), everything else in the process
+ * runs slower — eager's 100 iterations on 5 variables took 3-12 ms after a warm-up that
+ * included the wasm backend, 0.8-4 ms without it.
  */
-export function runCell(n: number, iterations: number): { eagerMs: number; compiledMs: number; compileMs: number } {
-  const warm = rosenbrock(n + 1);
-  const start = performance.now();
-  for (let r = 0; r < 5 || performance.now() - start < WARM_MS; r++) { eagerRun(warm, 100); compiledRun(warm, 100); }
-  const w = rosenbrock(n);
-  const t0 = performance.now();
-  const xe = eagerRun(w, iterations);
-  const t1 = performance.now();
-  const c = compiledRun(w, iterations);
-  const t2 = performance.now();
-  for (let i = 0; i < n; i++) {
-    if (!Object.is(xe[i], c.x[i])) throw new Error(`W5 n=${n}: eager and compiled descents diverged at x[${i}]`);
+export async function runCell(n: number, iterations: number, backends: readonly W5Backend[]): Promise<CellResult> {
+  const cacheDir = process.env.ADJOINT_CACHE_DIR;
+  if (backends.includes('c') && (cacheDir === undefined || libraries(cacheDir) !== 0)) {
+    throw new Error('W5 with C needs ADJOINT_CACHE_DIR set to an empty directory of its own, so that its compile is a real compiler run');
   }
-  return { eagerMs: t1 - t0, compiledMs: t2 - t1, compileMs: c.compileMs };
+  const warm = rosenbrock(n + 1);
+  const w = rosenbrock(n);
+  let xe: Float64Array | null = null;
+  let eagerMs = 0;
+  const timed = (backend: BackendName): W5Run => {
+    const before = backend === 'c' ? libraries(cacheDir!) : 0;
+    const t1 = performance.now();
+    const c = compiledRun(w, iterations, backend);
+    const ms = performance.now() - t1;
+    if (backend === 'c' && libraries(cacheDir!) !== before + 1) throw new Error(`W5 n=${n}: the C compile did not build a new library (a cache hit would not be a cold compile)`);
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(xe![i], c.x[i])) throw new Error(`W5 n=${n}: eager and ${backend} descents diverged at x[${i}]: ${xe![i]} vs ${c.x[i]}`);
+    }
+    return { ms, compileMs: c.compileMs, buildMs: c.buildMs, speedup: eagerMs / ms };
+  };
+
+  const first: BackendName[] = backends.includes('c') ? ['js', 'c'] : ['js'];
+  warmUp(warm, true, first);
+  const t0 = performance.now();
+  xe = eagerRun(w, iterations);
+  eagerMs = performance.now() - t0;
+  const out: CellResult = { eagerMs, js: timed('js') };
+  if (backends.includes('c')) out.c = timed('c');
+  if (backends.includes('wasm')) {
+    try {
+      await loadWasmBackend();
+    } catch (e) {
+      out.wasm = { skipped: `binaryen did not load: ${(e as Error).message}` };
+    }
+    if (out.wasm === undefined) {
+      warmUp(warm, false, ['wasm']);
+      out.wasm = timed('wasm');
+    }
+  }
+  return out;
 }
 
-/** Every repeat of every cell in a fresh process (w5-cell.js), so no generated code is reused. */
-export function runW5(repeats: number, log: (m: string) => void): W5Row[] {
+/** A W5 cell: n variables, that many iterations. */
+export interface W5Cell {
+  n: number;
+  iterations: number;
+}
+
+export const W5_CELLS: readonly W5Cell[] = W5_SIZES.flatMap((n) => W5_ITERATIONS.map((iterations) => ({ n, iterations })));
+
+function medianRun(runs: readonly W5Run[], eagerMs: number): W5Run {
+  const ms = median(runs.map((r) => r.ms));
+  return { ms, compileMs: median(runs.map((r) => r.compileMs)), buildMs: median(runs.map((r) => r.buildMs)), speedup: eagerMs / ms };
+}
+
+/**
+ * Every repeat of every cell in a fresh process (w5-cell.js) with a fresh, empty C build
+ * cache, so no generated code is reused and every C compile runs the compiler. `backends`:
+ * per backend besides JS, null to time it or why it is skipped.
+ */
+export function runW5(cells: readonly W5Cell[], repeats: number, backends: Record<W5Backend, string | null>, log: (m: string) => void): W5Row[] {
   const cell = fileURLToPath(new URL('./w5-cell.js', import.meta.url));
+  const timed = W5_BACKENDS.filter((b) => backends[b] === null);
   const rows: W5Row[] = [];
-  for (const n of W5_SIZES) {
-    for (const iterations of W5_ITERATIONS) {
-      log(`[W5 n=${n}, ${iterations} iterations] ${repeats} fresh processes`);
-      const runs = Array.from({ length: repeats }, () => {
-        const out = execFileSync(process.execPath, [cell, String(n), String(iterations)], { encoding: 'utf8' });
-        return JSON.parse(out) as ReturnType<typeof runCell>;
-      });
-      const eagerMs = median(runs.map((r) => r.eagerMs));
-      const compiledMs = median(runs.map((r) => r.compiledMs));
-      rows.push({
-        n, iterations, repeats, eagerMs, compiledMs, compileMs: median(runs.map((r) => r.compileMs)),
-        speedup: eagerMs / compiledMs, seed: SEED[`${n}/${iterations}`] ?? null,
-      });
+  for (const { n, iterations } of cells) {
+    log(`[W5 n=${n}, ${iterations} iterations] ${repeats} fresh process${repeats === 1 ? '' : 'es'} (JS${timed.map((b) => `, ${b === 'c' ? 'C' : b}`).join('')})`);
+    const runs = Array.from({ length: repeats }, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'adjoint-w5-'));
+      try {
+        const out = execFileSync(process.execPath, [cell, String(n), String(iterations), timed.join(',')], {
+          encoding: 'utf8', env: { ...process.env, ADJOINT_CACHE_DIR: dir },
+        });
+        return JSON.parse(out) as CellResult;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    const eagerMs = median(runs.map((r) => r.eagerMs));
+    const js = medianRun(runs.map((r) => r.js), eagerMs);
+    const row: W5Row = {
+      n, iterations, repeats, eagerMs, compiledMs: js.ms, compileMs: js.compileMs, speedup: js.speedup, seed: SEED[`${n}/${iterations}`] ?? null,
+    };
+    for (const b of W5_BACKENDS) {
+      const why = backends[b];
+      if (why !== null) { row[b] = { skipped: why }; continue; }
+      const got = runs.map((r) => r[b]!);
+      const skip = got.find((g): g is { skipped: string } => 'skipped' in g);
+      row[b] = skip ?? medianRun(got as W5Run[], eagerMs);
     }
+    rows.push(row);
   }
   return rows;
 }

@@ -47,6 +47,12 @@ function workload(id: string, label: string, n: number, nodes: number, eager: bo
       emcc: n === 1000 ? { command: 'emcc', cSourceMs: 3, compileMs: 900, bytes: 5000, bytesPerTraceNode: 1, timing: timing(hand * 0.75), agreement: 0,
         ratios: { toHand: 0.75, toBinaryen: 0.8, toHandC: 1.2 } } : null,
     },
+    f32: {
+      c: { compile: { ms: 50 + nodes / 100, codegenMs: 1, buildMs: 40 }, timing: timing(hand * 0.5), error: { gradient: 1e-7, value: 2e-7 },
+        tolerance: { gradient: 1e-5, value: 1e-5 }, ratios: { toHand: 0.5, toF64: 0.71 } },
+      wasm: id === 'W4' ? { compile: { ms: 2 + nodes / 1000, codegenMs: 1, buildMs: 0.5 }, timing: timing(hand * 0.85), error: { gradient: 1e-7, value: 2e-7 },
+        tolerance: { gradient: 1e-5, value: 1e-5 }, ratios: { toHand: 0.85, toF64: 0.94 } } : { skipped: `not in --quick ${EVIL}` },
+    },
     compiledWarm: { minMs: 300, capped: false },
     ratios: { compiled: 1.5, straight: n >= 100 ? 2 : null, eager: eager ? 80 : null },
   };
@@ -62,7 +68,12 @@ const fixture = {
     workload('W1', 'W1 n=5', 5, 44, true), workload('W1', 'W1 n=100', 100, 1089, true), workload('W1', 'W1 n=1000', 1000, 10989, true),
     workload('W3', 'W3 n=10', 10, 73, true), workload('W3', 'W3 n=1000', 1000, 7993, false), workload('W4', 'W4 MLP', 337, 21010, true),
   ],
-  w5: [{ n: 100, iterations: 1000, eagerMs: 500, compiledMs: 20, compileMs: 5, speedup: 25, seed: null }],
+  w5: [
+    { n: 100, iterations: 1000, eagerMs: 500, compiledMs: 20, compileMs: 5, speedup: 25, seed: null,
+      c: { ms: 400, compileMs: 380, buildMs: 370, speedup: 1.25 }, wasm: { skipped: `binaryen ${EVIL}` } },
+    // A run from before W5 timed C and wasm.
+    { n: 5, iterations: 100, eagerMs: 1, compiledMs: 0.5, compileMs: 0.25, speedup: 2, seed: null },
+  ],
   native: { skipped: null, overhead: null, tiers: [] },
   wasm: { skipped: null, emcc: { version: 'emcc 3.1' } },
   peers: {
@@ -81,7 +92,7 @@ const html = renderHtml(fixture, `fixture ${EVIL}.json`);
 describe('report html', () => {
   test('lists every system of the run, peers included', () => {
     expect(systems(fixture).map((s) => s.name)).toEqual([
-      'hand-written JS', 'compiled JS', 'straight-line JS', 'eager', 'native C', 'hand C', 'wasm', 'wasm embedded', 'emcc', `peerlib ${EVIL}`,
+      'hand-written JS', 'compiled JS', 'straight-line JS', 'eager', 'native C', 'hand C', 'wasm', 'wasm embedded', 'emcc', 'C f32', 'wasm f32', `peerlib ${EVIL}`,
     ]);
   });
 
@@ -129,23 +140,32 @@ describe.skipIf(missing !== null)('report in headless Chromium', () => {
       expect(got.machine).toContain('Node v20.0.0 (V8 11.3.0)');
       expect(got.times.map((r) => r[0])).toEqual(fixture.workloads.map((w) => w.label));
       for (const row of got.times) {
-        expect(row.length).toBe(3 + 10);
+        expect(row.length).toBe(3 + 12);
         expect(row[3]).toMatch(/^[\d.,]+ 1\.0x$/);   // hand-written JS against itself
         expect(row[4]).toMatch(/^[\d.,]+ 1\.5x$/);   // compiled JS
       }
-      expect(got.times[1][12]).toBe('100 10x');      // the peer on W1 n=100
-      expect(got.times[5][12]).toBe('—');            // its reason is a tooltip
+      expect(got.times[1][12]).toMatch(/^[\d.,]+ 0\.50x$/);   // C f32
+      expect(got.times[1][13]).toBe('—');             // wasm f32: not run there (reason in a tooltip)
+      expect(got.times[5][13]).toMatch(/^[\d.,]+ 0\.85x$/);
+      expect(got.times[1][14]).toBe('100 10x');      // the peer on W1 n=100
+      expect(got.times[5][14]).toBe('—');            // its reason is a tooltip
       expect(got.compile.length).toBe(6);
       for (const row of got.compile) expect(row[1]).toMatch(/^[\d,]+$/);
-      expect(got.w5).toEqual([['W1 Rosenbrock, 100 vars', '1,000', '500', '20.0', '5.00', '25x']]);
+      expect(got.w5).toEqual([
+        ['W1 Rosenbrock, 100 vars', '1,000', '500', '20.0', '5.00', '25x', '400', '380', '1.3x', '—', '—', '—'],
+        ['W1 Rosenbrock, 5 vars', '100', '1.00', '0.500', '0.250', '2.0x', '—', '—', '—', '—', '—', '—'],
+      ]);
 
       const chart = (title: string) => got.charts.find((c) => c.title.startsWith(title))!;
       expect(got.charts.map((c) => c.title)).toHaveLength(4);
-      expect(chart('W1:').paths).toBe(7);   // the systems with 2+ W1 sizes
-      expect(chart('W1:').dots).toBe(6 * 3 + 2 + 1 + 1);   // + straight-line, emcc, the peer
+      expect(chart('W1:').paths).toBe(8);   // the systems with 2+ W1 sizes
+      expect(chart('W1:').dots).toBe(7 * 3 + 2 + 1 + 1);   // + straight-line, emcc, the peer
       expect(chart('W3:').paths).toBeGreaterThan(0);
-      expect(chart('Speedup').bars).toBe(5 * 5 + 3 + 1 + 2);   // 5 workloads timed eager
-      expect(chart('Compile').dots).toBe(6 * 3 + 4 + 1 + 2);
+      // 5 workloads timed eager: hand, compiled, C, hand C, wasm, C f32 on each; straight-line
+      // on 3; emcc on 1; wasm embedded, wasm f32 and the peer on 1 each.
+      expect(chart('Speedup').bars).toBe(5 * 6 + 3 + 1 + 3);
+      // compiled, C, wasm, C f32 on each of 6; straight-line on 4; emcc on 2; embedded, wasm f32 on W4.
+      expect(chart('Compile').dots).toBe(6 * 4 + 4 + 2 + 2);
       for (const c of got.charts) expect(c.width).toBeGreaterThan(300);
     } finally {
       await browser.close();

@@ -155,12 +155,18 @@ export function loadNativeKernel(libPath: string, symbol: string, layout: Kernel
     };
   }
   // f32: the C side works in float, so values cross in buffers of our own, bound once.
-  const t = new Float32Array(ws);
-  const x32 = new Float32Array(Math.max(1, nInputs));
-  const g32 = new Float32Array(Math.max(1, nParams));
-  const bound = api.bind(fn, x32, g32, t, true);
+  // The bound handle holds raw pointers into all three arrays, so the kernel must keep all
+  // three alive: an array no closure mentions is collectable, and the workspace `t` once was
+  // (C wrote into freed memory on graphs with a workspace).
+  const buffers = {
+    x: new Float32Array(Math.max(1, nInputs)),
+    g: new Float32Array(Math.max(1, nParams)),
+    t: new Float32Array(ws),
+  };
+  const bound = api.bind(fn, buffers.x, buffers.g, buffers.t, true);
   return (x, g) => {
     check(x, g);
+    const { x: x32, g: g32 } = buffers;
     for (let i = 0; i < nInputs; i++) x32[i] = x[i];
     const f = api.run(bound);
     for (let i = 0; i < nParams; i++) g[i] = g32[i];
