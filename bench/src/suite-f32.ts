@@ -4,7 +4,7 @@
  * checked against the f64 eager gradient here; suite.ts times them in the same interleaved
  * rounds as the f64 contenders, so `×f64` compares the two precisions of one backend.
  */
-import { compileGradientFunction, compileStats, compileToC, type GradFn } from '@adjoint/jit';
+import { compileGradientFunction, compileStats, type GradFn } from '@adjoint/jit';
 import { freshCacheDir, nativeUnavailable, relError } from './native.js';
 import { wasmUnavailable, wasmWarm } from './suite-wasm.js';
 import type { Contender, Timing, WarmRule } from './timing.js';
@@ -37,26 +37,6 @@ export function f32Tolerance(w: Workload): F32Tolerance {
     gradient: w.id === 'W2' && w.n > 50 ? 5e-3 : 1e-5,
     value: Math.max(1e-5, w.nParams * U32),
   };
-}
-
-/**
- * loadNativeKernel's f32 path (packages/backend-c/src/native.ts) hands its workspace
- * Float32Array to the addon's bind() but keeps no JS reference to it, so V8 frees the buffer
- * while the C code goes on writing there: heap corruption ("corrupted double-linked list"),
- * SIGSEGV, or another array's values overwritten (seen in this bench and its tests; a gc()
- * between compile and call makes it certain). The f64 path is safe: its closure shares a
- * context with one that reads t. Until the f32 closure references t too, f32 C kernels whose
- * code touches the workspace (every rerolled graph) are not run. Set to true with that fix.
- */
-export const NATIVE_F32_KEEPS_WORKSPACE = false;
-
-/** Why the f32 C kernel of `w` must not run, or null. */
-export function nativeF32Hazard(w: Workload): string | null {
-  if (NATIVE_F32_KEEPS_WORKSPACE) return null;
-  const b = w.build(w.x);
-  // Generated units take the workspace as `t`; straight-line code does not touch it.
-  const usesWorkspace = /\bt\[/.test(compileToC(b.output, b.params, { inputs: b.inputs, precision: 'f32' }));
-  return usesWorkspace ? 'its code uses a workspace, which loadNativeKernel\'s f32 path lets V8 free while C writes there (use-after-free in packages/backend-c/src/native.ts)' : null;
 }
 
 /**
@@ -134,7 +114,7 @@ export function planF32(
   const tol = f32Tolerance(w);
   const x = w.x;
   const contenders: Contender[] = [];
-  const why = { c: skip.c ?? nativeUnavailable() ?? nativeF32Hazard(w), wasm: skip.wasm ?? wasmUnavailable() };
+  const why = { c: skip.c ?? nativeUnavailable(), wasm: skip.wasm ?? wasmUnavailable() };
 
   let c: Checked | null = null;
   if (why.c === null) {

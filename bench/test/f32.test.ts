@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { compileGradientFunction, type GradFn } from '@adjoint/jit';
 import { nativeUnavailable, relError } from '../src/native.js';
-import { QUICK_F32, f32Tolerance, nativeF32Hazard, planF32 } from '../src/suite-f32.js';
+import { QUICK_F32, f32Tolerance, planF32 } from '../src/suite-f32.js';
 import { prepareWasm } from '../src/suite-wasm.js';
 import type { Timing } from '../src/timing.js';
 import { makeWorkload } from '../src/workloads.js';
@@ -29,11 +29,8 @@ describe.each(SIZES)('%s n=%i f32', (id, n) => {
   const w = makeWorkload(id, n);
   const tol = f32Tolerance(w);
 
-  const hazard = nativeF32Hazard(w);
   test.for(backends)('%s: within the f32 tolerance of backward() in f64 at two points', ([backend, why], ctx) => {
     if (why !== null) return ctx.skip(why);
-    // Until packages/backend-c keeps the f32 workspace alive, running these corrupts the heap.
-    if (backend === 'c' && hazard !== null) return ctx.skip(hazard);
     const b = w.build(w.x);
     // One compile serves both points: the params are the function's arguments.
     const fn: GradFn = compileGradientFunction(b.output, b.params, { inputs: b.inputs, backend, precision: 'f32', cache: false });
