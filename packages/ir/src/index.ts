@@ -22,6 +22,6 @@ export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOp
 export { hashGraph, graphsEqual, checksum } from './hash.js';
 export { unitText, affine, type TextSyntax, type Decl, type UnitText } from './text-units.js';
 export {
-  EXACT_RULES, FAST_RULES, foldConstants, simplify, cse, dce, rebuild, optimizeGradient, pipelinePasses, DEFAULT_OPTIMIZE,
+  EXACT_RULES, FAST_RULES, foldConstants, simplify, cse, dce, rebuild, optimizeGradient, pipelinePasses, checkOptimize, DEFAULT_OPTIMIZE,
   type Rule, type PassResult, type OptimizeLevel, type PipelineOptions, type PassStat, type PipelineResult, type RuleCounts,
 } from './passes/index.js';

@@ -4,7 +4,7 @@
  */
 import { checkPrecision, type Precision } from '@adjoint/backend-c';
 import type { Value } from '@adjoint/autograd';
-import { AdjointError, DEFAULT_CHUNK_SIZE, DEFAULT_OPTIMIZE, type OptimizeLevel, type ScheduleOptions } from '@adjoint/ir';
+import { AdjointError, DEFAULT_CHUNK_SIZE, DEFAULT_OPTIMIZE, checkOptimize, type OptimizeLevel, type ScheduleOptions } from '@adjoint/ir';
 
 export type BackendName = 'js' | 'c' | 'wasm';
 
@@ -108,20 +108,6 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
     throw new AdjointError('bad-options', `reroll must be true, false, 'auto' or { minTrips, minCover, nest }, got ${JSON.stringify(rr) ?? String(rr)}`);
   }
   return backend;
-}
-
-/** optimize and fastMath, which every entry point takes. */
-export function checkOptimize(options: Pick<CompileOptions, 'optimize' | 'fastMath'>): void {
-  const o = options.optimize;
-  if (o !== undefined && o !== 0 && o !== 1 && o !== 2) {
-    throw new AdjointError('bad-options', `optimize must be 0, 1 or 2, got ${JSON.stringify(o) ?? String(o)}`);
-  }
-  if (options.fastMath !== undefined && typeof options.fastMath !== 'boolean') {
-    throw new AdjointError('bad-options', `fastMath must be true or false, got ${JSON.stringify(options.fastMath) ?? String(options.fastMath)}`);
-  }
-  if (options.fastMath === true && o === 0) {
-    throw new AdjointError('bad-options', 'fastMath rewrites the graph, which optimize: 0 never does; use optimize: 1 or 2, or drop fastMath');
-  }
 }
 
 /** The schedule options the facade options ask for. */

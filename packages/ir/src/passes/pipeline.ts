@@ -46,15 +46,24 @@ export interface PipelineResult {
 
 type Pass = readonly [name: string, run: (g: Graph) => PassResult];
 
+/** The optimize and fastMath options: the one check, also run by @adjoint/jit before it traces. */
+export function checkOptimize(options: Pick<PipelineOptions, 'optimize' | 'fastMath'>): void {
+  const o = options.optimize;
+  if (o !== undefined && o !== 0 && o !== 1 && o !== 2) {
+    throw new AdjointError('bad-options', `optimize must be 0, 1 or 2, got ${JSON.stringify(o) ?? String(o)}`);
+  }
+  if (options.fastMath !== undefined && typeof options.fastMath !== 'boolean') {
+    throw new AdjointError('bad-options', `fastMath must be true or false, got ${JSON.stringify(options.fastMath) ?? String(options.fastMath)}`);
+  }
+  if (options.fastMath === true && o === 0) {
+    throw new AdjointError('bad-options', 'fastMath rewrites the graph, which optimize: 0 never does; use optimize: 1 or 2, or drop fastMath');
+  }
+}
+
 /** The passes of a level, in order. */
 export function pipelinePasses(options: PipelineOptions): readonly Pass[] {
+  checkOptimize(options);
   const level = options.optimize ?? DEFAULT_OPTIMIZE;
-  if (level !== 0 && level !== 1 && level !== 2) {
-    throw new AdjointError('bad-options', `optimize must be 0, 1 or 2, got ${String(level)}`);
-  }
-  if (options.fastMath === true && level === 0) {
-    throw new AdjointError('bad-options', 'fastMath rewrites the graph, which optimize: 0 never does; use optimize: 1 or 2');
-  }
   const fastMath = options.fastMath === true;
   const gradient: Pass = ['gradient', (g) => differentiateWithStats(g, { params: options.params, simplify: level > 0, fastMath })];
   if (level === 0) return [gradient];
