@@ -111,9 +111,14 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
 
   const simplify = options.simplify ?? true;
   const b = new GraphBuilder({ hashCons: simplify, simplify, fastMath: options.fastMath, capacity: g.size * 2 + 16 });
-  const map = new Int32Array(g.size);
+  // Per-node scratch in one buffer (one external allocation, so at most one GC it triggers):
+  // map: node -> gradient-graph node; adj: signed adjoint reference, -1 = no contribution yet
+  // (see signedAlgebra); needs: does the node depend on a param?
+  const scratch = new ArrayBuffer(g.size * 9);
+  const map = new Int32Array(scratch, 0, g.size);
+  const adj = new Int32Array(scratch, g.size * 4, g.size).fill(-1);
+  const needs = new Uint8Array(scratch, g.size * 8, g.size);
   const paramNode = new Int32Array(nInputs).fill(-1);
-  const needs = new Uint8Array(g.size);   // does the node depend on a param?
   // A param's adjoint is final once its first consumer (smallest id) has been visited by the
   // reverse sweep. Its output node is built right then, so the schedule (which follows node
   // order) writes that gradient early instead of keeping every adjoint live to the end: 2x
@@ -153,8 +158,6 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
   order.sort((p, q) => finalAt[q] - finalAt[p] || p - q);
   let next = 0;
 
-  // Adjoints are signed references (see signedAlgebra); -1 = no contribution yet.
-  const adj = new Int32Array(g.size).fill(-1);
   if (needs[f]) adj[f] = 2 * b.constant(1, g.dtype[f] as 0 | 1);
   const args: number[] = [];
   for (let i = f; i >= 0; i--) {

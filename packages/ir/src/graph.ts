@@ -96,7 +96,9 @@ export class GraphBuilder {
   private readonly rules: RuleTable | null;
   /** How often each rewrite rule fired while building (empty without simplify). */
   readonly rulesFired: RuleCounts = new Map();
-  // Open-addressing table of node id + 1 (0 = empty), sized to a power of two.
+  // Open-addressing table, sized to a power of two. A slot is 0 (empty) or `tag << 28 | id`,
+  // where the tag (1..15) is four more bits of the node's hash: a probe passes over 14 of 15
+  // other nodes without reading their arrays (each such read is a cache miss at 10^6 nodes).
   private table: Int32Array;
   private mask: number;
   /** The VJP algebra over this builder's nodes. */
@@ -109,11 +111,7 @@ export class GraphBuilder {
     this.hashConsts = options.hashCons !== false;
     const simplify = options.simplify ?? this.hashCons;
     this.rules = simplify === false ? null : simplify === 'fold' ? FOLD_TABLE : options.fastMath === true ? FAST_TABLE : EXACT_TABLE;
-    this.op = new Uint8Array(cap);
-    this.dt = new Uint8Array(cap);
-    this.a = new Int32Array(cap);
-    this.b = new Int32Array(cap);
-    this.c = new Int32Array(cap);
+    [this.op, this.dt, this.a, this.b, this.c] = nodeArrays(cap);
     this.consts = new Float64Array(64);
     // Kept at most 3/4 full (see maybeGrow): a 10^6-node gradient's table is then 128 MB, not 256.
     const tableSize = this.hashConsts ? nextPow2(Math.ceil(cap * 1.34)) : 0;
@@ -157,15 +155,18 @@ export class GraphBuilder {
   constant(x: number, dtype: DType = F64): number {
     if (this.hashConsts) {
       bits[0] = x;
-      const h = this.probe(CONST, bitWords[0], bitWords[1], dtype);
-      for (let i = h; ; i = (i + 1) & this.mask) {
-        const id = this.table[i] - 1;
-        if (id < 0) {
+      const h = hash(CONST, bitWords[0], bitWords[1], dtype);
+      const tag = tagOf(h);
+      for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+        const slot = this.table[i];
+        if (slot === 0) {
           const node = this.pushConst(x, dtype);
-          this.table[i] = node + 1;
+          this.table[i] = (tag << TAG_SHIFT) | node;
           this.maybeGrow();
           return node;
         }
+        if (slot >>> TAG_SHIFT !== tag) continue;
+        const id = slot & ID_MASK;
         if (this.op[id] === CONST && this.dt[id] === dtype && Object.is(this.consts[this.a[id]], x)) return id;
       }
     }
@@ -182,15 +183,18 @@ export class GraphBuilder {
     if (!this.hashCons) return this.push(code, dtype, x, y, z);
     // x*y finds y*x: the same value bit for bit. The node keeps its own argument order.
     const swap = COMMUTATIVE[code] === 1 && y < x;
-    const h = swap ? this.probe(code, y, x, z) : this.probe(code, x, y, z);
-    for (let i = h; ; i = (i + 1) & this.mask) {
-      const id = this.table[i] - 1;
-      if (id < 0) {
+    const h = swap ? hash(code, y, x, z) : hash(code, x, y, z);
+    const tag = tagOf(h);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const slot = this.table[i];
+      if (slot === 0) {
         const node = this.push(code, dtype, x, y, z);
-        this.table[i] = node + 1;
+        this.table[i] = (tag << TAG_SHIFT) | node;
         this.maybeGrow();
         return node;
       }
+      if (slot >>> TAG_SHIFT !== tag) continue;
+      const id = slot & ID_MASK;
       if (this.op[id] === code && this.c[id] === z
           && ((this.a[id] === x && this.b[id] === y) || (COMMUTATIVE[code] === 1 && this.a[id] === y && this.b[id] === x))) return id;
     }
@@ -282,31 +286,20 @@ export class GraphBuilder {
     return id;
   }
 
-  private probe(code: number, x: number, y: number, z: number): number {
-    let h = Math.imul(code + 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ x ^ (h >>> 15), 0xc2b2ae35);
-    h = Math.imul(h ^ y ^ (h >>> 13), 0x27d4eb2f);
-    h = Math.imul(h ^ z ^ (h >>> 16), 0x165667b1);
-    return (h ^ (h >>> 15)) & this.mask;
-  }
-
   private growNodes(): void {
     if (this.op.length >= this.maxNodes) {
       throw new AdjointError('graph-too-large',
         `a graph may have at most ${this.maxNodes.toLocaleString('en-US')} nodes; build it in parts, or let a loop in your code repeat one smaller graph (see docs/builder.md)`);
     }
     const cap = Math.min(this.op.length * 2, this.maxNodes);
-    const grow = <T extends Uint8Array | Int32Array>(arr: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(arr);
-      return next;
-    };
     try {
-      this.op = grow(this.op, (k) => new Uint8Array(k));
-      this.dt = grow(this.dt, (k) => new Uint8Array(k));
-      this.a = grow(this.a, (k) => new Int32Array(k));
-      this.b = grow(this.b, (k) => new Int32Array(k));
-      this.c = grow(this.c, (k) => new Int32Array(k));
+      const [op, dt, a, b, c] = nodeArrays(cap);
+      op.set(this.op);
+      dt.set(this.dt);
+      a.set(this.a);
+      b.set(this.b);
+      c.set(this.c);
+      [this.op, this.dt, this.a, this.b, this.c] = [op, dt, a, b, c];
     } catch (e) {
       // V8 throws RangeError when an ArrayBuffer cannot be allocated: out of memory.
       if (!(e instanceof RangeError)) throw e;
@@ -324,18 +317,49 @@ export class GraphBuilder {
       let h: number;
       if (this.op[id] === CONST) {
         bits[0] = this.consts[this.a[id]];
-        h = this.probe(CONST, bitWords[0], bitWords[1], this.dt[id]);
+        h = hash(CONST, bitWords[0], bitWords[1], this.dt[id]);
       } else if (this.op[id] === INPUT || !this.hashCons) {
         continue;
       } else {
         const code = this.op[id];
         const swap = COMMUTATIVE[code] === 1 && this.b[id] < this.a[id];
-        h = swap ? this.probe(code, this.b[id], this.a[id], this.c[id]) : this.probe(code, this.a[id], this.b[id], this.c[id]);
+        h = swap ? hash(code, this.b[id], this.a[id], this.c[id]) : hash(code, this.a[id], this.b[id], this.c[id]);
       }
-      while (this.table[h] !== 0) h = (h + 1) & this.mask;
-      this.table[h] = id + 1;
+      let i = h & this.mask;
+      while (this.table[i] !== 0) i = (i + 1) & this.mask;
+      this.table[i] = (tagOf(h) << TAG_SHIFT) | id;
     }
   }
+}
+
+/**
+ * op, dtype, a, b, c for `cap` nodes in one ArrayBuffer. One allocation, not five: V8 counts
+ * ArrayBuffers as external memory and starts a full GC (a walk over all of the user's Values)
+ * each time that grows by tens of MB, so at 10^6 nodes fewer, larger buffers mean fewer GCs.
+ */
+function nodeArrays(cap: number): [Uint8Array, Uint8Array, Int32Array, Int32Array, Int32Array] {
+  const buf = new ArrayBuffer(cap * 14);
+  return [
+    new Uint8Array(buf, cap * 12, cap), new Uint8Array(buf, cap * 13, cap),
+    new Int32Array(buf, 0, cap), new Int32Array(buf, cap * 4, cap), new Int32Array(buf, cap * 8, cap),
+  ];
+}
+
+/** 32 well-mixed bits of a node's key (op and arguments, or a constant's bits and type). */
+function hash(code: number, x: number, y: number, z: number): number {
+  let h = Math.imul(code + 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ x ^ (h >>> 15), 0xc2b2ae35);
+  h = Math.imul(h ^ y ^ (h >>> 13), 0x27d4eb2f);
+  h = Math.imul(h ^ z ^ (h >>> 16), 0x165667b1);
+  return h ^ (h >>> 15);
+}
+
+// Table slots: node ids fit in 28 bits (MAX_NODES), the tag in the 4 above.
+const TAG_SHIFT = 28;
+const ID_MASK = (1 << TAG_SHIFT) - 1;
+/** A tag in 1..15 from the hash's top bits (0 marks an empty slot). */
+function tagOf(h: number): number {
+  return ((h >>> TAG_SHIFT) % 15) + 1;
 }
 
 function nextPow2(x: number): number {

@@ -83,6 +83,9 @@ describe('builder and verifier', () => {
     let y = b.input(0, 'x');
     for (let i = 0; i < 5000; i++) { y = b.apply('add', y, b.constant(i)); expect(y).toBe(ids[i]); }
     expect(b.size).toBe(1 + 5000 * 2);
+    // Commuted operands find the node after the rehashes too.
+    const products = ids.map((id, i) => b.apply('mul', id, b.constant(i)));
+    ids.forEach((id, i) => expect(b.apply('mul', b.constant(i), id)).toBe(products[i]));
   });
 
   test('the builder rejects bad arguments with clear errors', () => {
