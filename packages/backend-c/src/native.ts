@@ -167,9 +167,10 @@ export function loadNativeKernel(libPath: string, symbol: string, layout: Kernel
   return (x, g) => {
     check(x, g);
     const { x: x32, g: g32 } = buffers;
-    for (let i = 0; i < nInputs; i++) x32[i] = x[i];
+    // set() converts between f64 and f32 in C++, ~3x faster than a JS loop past a few values.
+    if (nInputs > 16 && x.length === nInputs) x32.set(x); else for (let i = 0; i < nInputs; i++) x32[i] = x[i];
     const f = api.run(bound);
-    for (let i = 0; i < nParams; i++) g[i] = g32[i];
+    if (nParams > 16) g.set(g32); else for (let i = 0; i < nParams; i++) g[i] = g32[i];
     return f;
   };
 }

@@ -3,7 +3,7 @@
  * the C it runs is what inspectGeneratedCode shows; big graphs take the fast tier.
  */
 import { describe, expect, test } from 'vitest';
-import { Value, compileGradientFunction, compileStats, compileToC, inspectGeneratedCode } from '@adjoint/jit';
+import { Value, compileGradientFunction, compileStats, compileToC, inspectGeneratedCode, loadWasmBackend } from '@adjoint/jit';
 import { C_FAST_TIER_INSTRUCTIONS } from '../src/backends.js';
 import { rosenbrock } from './rosenbrock.js';
 
@@ -54,6 +54,25 @@ describe("backend: 'c'", () => {
     const [gx] = c(0.1, 0.2);
     expect(gx).toBe(Math.fround(gx));
     expect(Math.abs(gx - compileGradientFunction(f, [x, y])(0.1, 0.2)[0])).toBeLessThan(1e-6);
+  });
+
+  test('f32 with many inputs (copied with set, not a loop) gives what float wasm gives, bit for bit', async () => {
+    await loadWasmBackend();
+    // + - * only: float C and float wasm round every one the same way.
+    const ps = Array.from({ length: 40 }, (_, i) => new Value(0.1 * i - 1.7, `p${i}`));
+    const ins = Array.from({ length: 20 }, (_, i) => new Value(0.3 + i / 7, `u${i}`));
+    let acc = new Value(0);
+    ps.forEach((p, i) => { acc = acc.add(p.mul(ins[i % 20]).sub(p.mul(p))); });
+    const c = compileGradientFunction(acc, ps, { backend: 'c', precision: 'f32', inputs: ins });
+    const w = compileGradientFunction(acc, ps, { backend: 'wasm', precision: 'f32', inputs: ins });
+    const values = Float64Array.from([...ps, ...ins], (v, i) => v.data + i * 1e-9);   // not floats
+    const gc = c.valueAndGradient(values);
+    const gw = w.valueAndGradient(values);
+    expect(gc.value).toBe(gw.value);
+    expect(Array.from(gc.gradient)).toEqual(Array.from(gw.gradient));
+    gc.gradient.forEach((g) => expect(g).toBe(Math.fround(g)));
+    const exact = compileGradientFunction(acc, ps, { inputs: ins }).gradient(values);
+    gc.gradient.forEach((g, i) => expect(Math.abs(g - exact[i])).toBeLessThan(1e-5 * (1 + Math.abs(exact[i]))));
   });
 
   test('compileToC is the source the native backend builds', () => {
