@@ -18,7 +18,8 @@ export {
   type Carried, type Addr, type InnerLoop,
 } from './schedule.js';
 export { verifySchedule } from './verify-schedule.js';
-export { findRuns, verifyRun, instructionTokens, addrAt, type Run, type RerollOptions } from './reroll.js';
+export { findRuns, verifyRun, instructionTokens, type Run, type RerollOptions } from './reroll.js';
+export { addrAt } from './loop-plan.js';
 export { hashGraph, graphsEqual, checksum } from './hash.js';
 export { unitText, affine, type TextSyntax, type Decl, type UnitText } from './text-units.js';
 export {

@@ -6,7 +6,7 @@
  */
 import { BOOL, type Graph } from './graph.js';
 import type { InnerOperand, InnerPlan } from './nest.js';
-import { addrOf, type Addr, type LoopPlan, type PlanOperand } from './reroll.js';
+import { addrOf, type Addr, type LoopPlan, type PlanOperand } from './loop-plan.js';
 
 /** How a loop body instruction reads an operand, once the schedule has placed every value. */
 export type LoopOperand =

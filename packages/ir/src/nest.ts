@@ -13,7 +13,8 @@
 import { CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
 import type { OutputsOf } from './schedule.js';
-import { addrOf, constOperand, findRuns, verifyRun, type Addr, type LoopPlan, type PlanInstr, type PlanOperand, type RerollOptions } from './reroll.js';
+import { addrOf, constOperand, type Addr, type LoopPlan, type PlanInstr, type PlanOperand } from './loop-plan.js';
+import { findRuns, verifyRun, type RerollOptions } from './reroll.js';
 
 /**
  * How an inner-loop instruction reads an operand, before memory is placed: as in a loop plan,

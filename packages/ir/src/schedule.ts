@@ -7,8 +7,8 @@
  *    registers, values carried from one iteration to the next in carried variables.
  * Values read by a later unit live in memory, the buffer `t`: a straight unit's value in a
  * spill slot (reused once no later unit reads it), a loop body value in a tape column
- * (`t[base + i]` for iteration i). Leaves are not instructions: constants are literals and
- * inputs are reads of the input array.
+ * (`t[base + i]` for iteration i); memory-layout.ts places them. Leaves are not instructions:
+ * constants are literals and inputs are reads of the input array.
  *
  * Gradient outputs are written right after their defining instruction. Output 0 (the value
  * f) is returned by the last unit when it is straight code that defines f, and read from
@@ -18,9 +18,11 @@ import { BOOL, CONST, INPUT, argArray, type Graph } from './graph.js';
 import { ARITY } from './ops.js';
 import { finishLoop, type LoopUnit } from './loops.js';
 import { nestLoop } from './nest.js';
-import { findRuns, fuseRuns, planLoop, type LoopPlan, type Run } from './reroll.js';
+import { planLoop, type LoopPlan } from './loop-plan.js';
+import { layoutMemory, sharesColumns } from './memory-layout.js';
+import { findRuns, fuseRuns, type Run } from './reroll.js';
 
-export type { Addr } from './reroll.js';
+export type { Addr } from './loop-plan.js';
 export type { LoopOperand, LoopInstr, Carried, InnerLoop, LoopUnit } from './loops.js';
 
 export interface ScheduleOptions {
@@ -262,10 +264,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
   unitReads(g, code, drafts, chunkOf, lastLocal, lastChunk, readInLoop);
   reg.fill(-1);
   const regCount = drafts.map((d) => (d.kind === 'straight' ? straightRegisters(g, code, d.start, d.end, lastLocal, chunkOf, reg) : [0, 0]));
-  spill.fill(-1);
-  const leads = columnLeads(pos, drafts, chunkOf);
-  const { columns, nSpill } = loopColumns(code, drafts, lastChunk, readInLoop, spill, leads,
-    straightSpills(code, drafts, lastChunk, spill, leads.pinned));
+  const { columns, nSpill } = layoutMemory(code, pos, drafts, chunkOf, lastChunk, readInLoop, spill);
   const units: Unit[] = drafts.map((d, u) => {
     if (d.kind === 'straight') return { ...d, fregs: regCount[u][0], bregs: regCount[u][1] };
     return finishLoop(g, d.plan, columns[u].col, columns[u].last, columns[u].inner, spill, intTables);
@@ -274,7 +273,7 @@ export function scheduleGraph(g: Graph, options: ScheduleOptions = {}): Schedule
 }
 
 /** A unit before registers and memory are placed. */
-type Draft = { kind: 'straight'; start: number; end: number } | { kind: 'loop'; plan: LoopPlan };
+export type Draft = { kind: 'straight'; start: number; end: number } | { kind: 'loop'; plan: LoopPlan };
 
 /** Marks the nodes the outputs depend on (the graph is topologically ordered); returns how many are instructions. */
 function markLive(g: Graph, live: Uint8Array): number {
@@ -364,191 +363,6 @@ function unitReads(g: Graph, code: Int32Array, drafts: readonly Draft[], chunkOf
   else if (f >= 0) crossRead(f, nUnits);
 }
 
-/**
- * Straight values that a loop operand reads where a column's earlier copies would be. An
- * operand that reads copy c0 + i of body instruction j of some loop (its own: a value from d
- * copies back, c0 = -d; or an earlier loop's, read forwards or backwards) reads, in the
- * iterations where that copy index is negative, values from before that loop: the straight
- * code that computed the first copies. Placed right in front of j's column, they make the
- * operand one affine address, `t[column + c0 + i]`; in spill slots of their own, it needs an
- * index table with an entry per iteration. Outer loop bodies only, and each straight value
- * has one slot, so a value two operands want in different places is left where it was.
- */
-interface Leads {
-  /** Per unit: body instruction -> the straight nodes for copies -L .. -1 of its column (-1: none). */
-  readonly of: readonly Map<number, Int32Array>[];
-  /** Every node of some lead: it gets its slot with the column, not from straightSpills. */
-  readonly pinned: ReadonlySet<number>;
-}
-
-function columnLeads(pos: Int32Array, drafts: readonly Draft[], chunkOf: Int32Array): Leads {
-  const pinned = new Set<number>();
-  const of = drafts.map(() => new Map<number, Int32Array>());
-  const jAt = drafts.map((d) => (d.kind === 'loop' ? new Map(d.plan.body.map((ins, j) => [ins.at, j])) : null));
-  const loopOf = (x: number): LoopPlan | undefined => {
-    const d = drafts[chunkOf[x]];
-    return d !== undefined && d.kind === 'loop' ? d.plan : undefined;
-  };
-  for (const d of drafts) {
-    if (d.kind !== 'loop') continue;
-    for (const ins of d.plan.body) {
-      for (const a of ins.args) if (a.kind === 'gather') addLead(a.nodes);
-    }
-  }
-  return { of, pinned };
-
-  function addLead(nodes: Int32Array): void {
-    // The first two entries from one loop give the copy index over i: c0 + step * i.
-    let r0 = 0;
-    while (r0 < nodes.length && loopOf(nodes[r0]) === undefined) r0++;
-    let r1 = r0 + 1;
-    while (r1 < nodes.length && loopOf(nodes[r1]) === undefined) r1++;
-    if (r1 >= nodes.length) return;
-    const m = chunkOf[nodes[r0]];
-    const plan = loopOf(nodes[r0])!;
-    // A fusion prologue's copies already sit in front of the columns of the loop after it.
-    if (plan.prologue !== undefined) return;
-    const copy = (x: number): number => Math.floor((pos[x] - plan.start) / plan.period);
-    const w = pos[nodes[r0]] - plan.start - copy(nodes[r0]) * plan.period;
-    const j = jAt[m]!.get(w);
-    const step = (copy(nodes[r1]) - copy(nodes[r0])) / (r1 - r0);
-    if (j === undefined || (step !== 1 && step !== -1)) return;
-    const c0 = copy(nodes[r0]) - step * r0;
-    let len = of[m].get(j)?.length ?? 0;
-    for (let r = 0; r < nodes.length; r++) {
-      const x = nodes[r];
-      const c = c0 + step * r;
-      if (chunkOf[x] === m) {
-        if (pos[x] !== plan.start + c * plan.period + w) return;
-      } else if (c >= 0 || chunkOf[x] < 0 || drafts[chunkOf[x]].kind !== 'straight') {
-        return;
-      } else {
-        len = Math.max(len, -c);
-      }
-    }
-    const old = of[m].get(j);
-    const lead = new Int32Array(len).fill(-1);
-    if (old !== undefined) lead.set(old, len - old.length);
-    const added: number[] = [];
-    for (let r = 0; r < nodes.length; r++) {
-      const x = nodes[r];
-      const k = len + c0 + step * r;
-      if (chunkOf[x] === m || lead[k] === x) continue;
-      if (lead[k] !== -1 || pinned.has(x) || added.includes(x)) return;
-      lead[k] = x;
-      added.push(x);
-    }
-    for (const x of added) pinned.add(x);
-    of[m].set(j, lead);
-  }
-}
-
-/** Spill slots for straight values that later units read, reused after their last reading unit. Returns the slots used. */
-function straightSpills(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, spill: Int32Array,
-  pinned: ReadonlySet<number>): number {
-  const releaseAt: number[][] = Array.from({ length: drafts.length + 2 }, () => []);
-  const freeSlots: number[] = [];
-  let nSpill = 0;
-  drafts.forEach((d, u) => {
-    for (const s of releaseAt[u]) freeSlots.push(s);
-    if (d.kind !== 'straight') return;
-    for (let p = d.start; p < d.end; p++) {
-      const i = code[p];
-      if (lastChunk[i] < 0 || pinned.has(i)) continue;
-      spill[i] = freeSlots.length > 0 ? freeSlots.pop()! : nSpill++;
-      releaseAt[lastChunk[i] + 1].push(spill[i]);
-    }
-  });
-  return nSpill;
-}
-
-interface Columns { readonly col: Int32Array; readonly last: Int32Array; readonly inner: readonly Int32Array[] }
-
-/**
- * Memory of loop values, after the `nSpill` straight slots: a tape column per body
- * instruction that a later unit or iteration reads. A body value read only after the loop,
- * in its last iteration's copy, gets one slot. A fusion prologue shares its columns with the
- * fused loop after it (whose body contains the prologue's body at offset `prologue`), so
- * readers of the whole column see one affine range; so do straight values a later iteration's
- * copy stands in for (`leads`, see columnLeads). Columns are not reused.
- */
-function loopColumns(code: Int32Array, drafts: readonly Draft[], lastChunk: Int32Array, readInLoop: Uint8Array,
-  spill: Int32Array, leads: Leads, nSpill: number): { columns: Columns[]; nSpill: number } {
-  const needs = (i: number): boolean => lastChunk[i] >= 0 || readInLoop[i] === 1;
-  const columns: Columns[] = drafts.map(() => ({ col: new Int32Array(0), last: new Int32Array(0), inner: [] }));
-  const planOf = (u: number): LoopPlan | undefined => {
-    const d = drafts[u];
-    return d !== undefined && d.kind === 'loop' ? d.plan : undefined;
-  };
-  const pairedWithNext = (u: number): boolean => sharesColumns(planOf(u), planOf(u + 1));
-  drafts.forEach((d, u) => {
-    if (d.kind !== 'loop' || pairedWithNext(u)) return;
-    const { start, period, trips } = d.plan;
-    const pre = u > 0 && pairedWithNext(u - 1) ? planOf(u - 1)! : null;
-    const body = d.plan.body;
-    const col = new Int32Array(body.length).fill(-1);
-    const last = new Int32Array(body.length).fill(-1);
-    const preCol = new Int32Array(pre?.period ?? 0).fill(-1);
-    const preLast = new Int32Array(pre?.period ?? 0).fill(-1);
-    const at = (r: number, j: number): number => code[start + r * period + body[j].at];
-    const preAt = (r: number, j: number): number => code[pre!.start + r * pre!.period + j];
-    for (let j = 0; j < body.length; j++) {
-      let all = false;
-      for (let r = 0; r < trips - 1 && !all; r++) all = needs(at(r, j));
-      const pj = pre === null ? -1 : body[j].at - pre.prologue!;   // the same instruction in the prologue's body
-      const shared = pre !== null && pj >= 0 && pj < pre.period;
-      if (all) {
-        const straightLead = shared ? undefined : leads.of[u].get(j);
-        const lead = shared ? pre.trips : straightLead?.length ?? 0;
-        if (shared) { preCol[pj] = nSpill; for (let r = 0; r < lead; r++) spill[preAt(r, pj)] = nSpill + r; }
-        for (let r = 0; r < lead && straightLead !== undefined; r++) if (straightLead[r] >= 0) spill[straightLead[r]] = nSpill + r;
-        col[j] = nSpill + lead;
-        for (let r = 0; r < trips; r++) spill[at(r, j)] = nSpill + lead + r;
-        nSpill += lead + trips;
-        continue;
-      }
-      if (needs(at(trips - 1, j))) { last[j] = nSpill; spill[at(trips - 1, j)] = nSpill++; }
-      if (!shared) continue;
-      // The fused loop keeps no column here: the prologue gets its own, or its last slot.
-      let preAll = false;
-      for (let r = 0; r < pre.trips - 1 && !preAll; r++) preAll = needs(preAt(r, pj));
-      if (preAll) {
-        preCol[pj] = nSpill;
-        for (let r = 0; r < pre.trips; r++) spill[preAt(r, pj)] = nSpill + r;
-        nSpill += pre.trips;
-      } else if (needs(preAt(pre.trips - 1, pj))) {
-        preLast[pj] = nSpill;
-        spill[preAt(pre.trips - 1, pj)] = nSpill++;
-      }
-    }
-    // Inner loops: a 2-D column t[base + q + trips * o] for every instruction something else reads.
-    const inner = (d.plan.inner ?? []).map((ip) => {
-      const icol = new Int32Array(ip.period).fill(-1);
-      const node = (o: number, q: number, m: number): number => code[start + o * period + ip.offset + q * ip.period + m];
-      for (let m = 0; m < ip.period; m++) {
-        let any = false;
-        for (let o = 0; o < trips && !any; o++) for (let q = 0; q < ip.trips && !any; q++) any = needs(node(o, q, m));
-        if (!any) continue;
-        icol[m] = nSpill;
-        for (let o = 0; o < trips; o++) for (let q = 0; q < ip.trips; q++) spill[node(o, q, m)] = nSpill + o * ip.trips + q;
-        nSpill += trips * ip.trips;
-      }
-      return icol;
-    });
-    columns[u] = { col, last, inner };
-    if (pre !== null) columns[u - 1] = { col: preCol, last: preLast, inner: [] };
-  });
-  // A lead whose column was not laid out as planned still needs its slots.
-  for (const x of leads.pinned) if (spill[x] < 0) spill[x] = nSpill++;
-  return { columns, nSpill };
-}
-
-/** A fusion prologue and the fused loop right after it: they share tape columns. */
-function sharesColumns(pre: Run | undefined, run: Run | undefined): boolean {
-  return pre !== undefined && run !== undefined && pre.prologue !== undefined && run.prologue === undefined
-    && pre.start + pre.period * pre.trips === run.start;
-}
-
 /** Registers for code[start .. end), reused as soon as a value's last local read has passed. */
 function straightRegisters(g: Graph, code: Int32Array, start: number, end: number, lastLocal: Int32Array,
   chunkOf: Int32Array, reg: Int32Array): [number, number] {
@@ -572,7 +386,6 @@ function straightRegisters(g: Graph, code: Int32Array, start: number, end: numbe
   return [used[0], used[1]];
 }
 
-/** Instructions the generated code contains: straight instructions plus one body per loop. */
 /** Loop units, and loops nested inside them. */
 export function loopCounts(s: Schedule): { loops: number; innerLoops: number } {
   let loops = 0;
@@ -581,6 +394,7 @@ export function loopCounts(s: Schedule): { loops: number; innerLoops: number } {
   return { loops, innerLoops };
 }
 
+/** Instructions the generated code contains: straight instructions plus one body per loop. */
 export function emittedInstructions(s: Schedule): number {
   let total = 0;
   for (const u of s.units) {

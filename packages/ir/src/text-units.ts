@@ -11,7 +11,7 @@
 import { BOOL, CONST, INPUT } from './graph.js';
 import type { Carried, InnerLoop, LoopInstr, LoopOperand, LoopUnit } from './loops.js';
 import { ARITY, OPS_BY_CODE } from './ops.js';
-import type { Addr } from './reroll.js';
+import type { Addr } from './loop-plan.js';
 import type { Schedule, StraightUnit } from './schedule.js';
 
 /** A declared local: its kind decides the type (`int` holds index table entries in C). */

@@ -9,7 +9,7 @@
 import { AdjointError } from './errors.js';
 import { BOOL, CONST, INPUT, argArray } from './graph.js';
 import { ARITY } from './ops.js';
-import { addrAt, sameBits, type Addr } from './reroll.js';
+import { addrAt, sameBits, type Addr } from './loop-plan.js';
 import type { InnerLoop, LoopUnit, Schedule } from './schedule.js';
 
 function fail(message: string): never {
