@@ -7,6 +7,7 @@
 import { AdjointError } from '@adjoint/ir';
 import type * as cache from './cache.js';
 import type * as native from './native.js';
+import type * as prune from './prune.js';
 import type * as toolchain from './toolchain.js';
 
 export * from './portable.js';
@@ -14,6 +15,7 @@ export type {
   CCompiler, CompilerKind, BuildOptions, BuiltLibrary, BuiltExecutable, CheckOptions, CheckResult,
 } from './toolchain.js';
 export type { KernelLayout, NativeKernel } from './native.js';
+export type { CacheOptions, BuildCacheStats, PruneResult } from './prune.js';
 
 function needsNode(name: string): never {
   throw new AdjointError('needs-node',
@@ -27,3 +29,6 @@ export const buildExecutable: typeof toolchain.buildExecutable = () => needsNode
 export const loadNativeKernel: typeof native.loadNativeKernel = () => needsNode('loadNativeKernel');
 export const nativeAvailable: typeof native.nativeAvailable = () => false;
 export const cacheDirectory: typeof cache.cacheDirectory = () => needsNode('cacheDirectory');
+export const buildCacheStats: typeof prune.buildCacheStats = () => needsNode('buildCacheStats');
+export const pruneBuildCache: typeof prune.pruneBuildCache = () => needsNode('pruneBuildCache');
+export const clearBuildCache: typeof prune.clearBuildCache = () => needsNode('clearBuildCache');

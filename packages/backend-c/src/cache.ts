@@ -3,6 +3,7 @@
  * they are written. An entry is named by the hash of everything that decides its bytes, so a
  * name is never reused for different code: that is what lets a process load a rebuilt graph
  * (dlopen of a path it already loaded returns the old code) and lets processes share entries.
+ * Keeping the directory under a size cap is prune.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,11 @@ function prepare(dir: string, inSharedTmp = false): string | null {
     return (e as Error).message;
   }
 }
+
+/** The files of an entry: `<hash>.c`, the source, and `<hash>.so`, the library built from it. */
+export const ENTRY_FILE = /^([0-9a-f]{32})\.(?:c|so)$/;
+/** A file being written by tempPathBeside: an entry's name, the writer's pid, 8 hex digits. */
+export const TEMP_FILE = /^[0-9a-f]{32}\.(?:c|so)\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /** A fresh name beside `path`, in the same directory, so renaming it onto `path` is atomic. */
 export function tempPathBeside(path: string): string {

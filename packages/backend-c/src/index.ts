@@ -5,3 +5,7 @@ export {
 } from './toolchain.js';
 export { loadNativeKernel, nativeAvailable, type KernelLayout, type NativeKernel } from './native.js';
 export { cacheDirectory } from './cache.js';
+export {
+  buildCacheStats, pruneBuildCache, clearBuildCache,
+  type CacheOptions, type BuildCacheStats, type PruneResult,
+} from './prune.js';

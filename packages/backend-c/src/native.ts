@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdjointError, quote } from '@adjoint/ir';
+import { libraryLoaded } from './prune.js';
 
 /** What a kernel's C function expects: `double NAME(const double *x, double *g, double *t)`. */
 export interface KernelLayout {
@@ -82,7 +83,10 @@ export function nativeAvailable(): boolean {
 function openLibrary(libPath: string): Handle {
   const path = resolve(libPath);   // dlopen searches the library path for a name without '/'
   const known = libraries.get(path);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    libraryLoaded(path);
+    return known;
+  }
   let library: Handle;
   try {
     library = nativeAddon().open(path);
@@ -92,6 +96,7 @@ function openLibrary(libPath: string): Handle {
       `cannot load ${path}: ${(e as Error).message} — build it with buildSharedLibrary for this machine`);
   }
   libraries.set(path, library);
+  libraryLoaded(path);   // mapped now: the cache may prune its file
   return library;
 }
 

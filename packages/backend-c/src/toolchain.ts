@@ -5,12 +5,13 @@
  * between assertions, and a build is one blocking process either way.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { AdjointError, quote } from '@adjoint/ir';
 import { cacheDirectory, contentHash, tempPathBeside, writeFileAtomic } from './cache.js';
 import { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
+import { afterNewEntry, cacheMaxBytes, pinLibrary, useEntry, type CacheOptions } from './prune.js';
 
 export { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
 
@@ -27,13 +28,12 @@ export interface CCompiler {
   readonly banner: string;
 }
 
-export interface BuildOptions {
+/** `cacheDir` and `cacheMaxMB` (the cache's size cap) are in CacheOptions (prune.ts). */
+export interface BuildOptions extends CacheOptions {
   /** Compiler name or path; default $CC, else the first of cc, gcc, clang, tcc on PATH. */
   cc?: string;
   /** Ignored by tcc. Default 2. */
   optLevel?: 0 | 1 | 2 | 3;
-  /** Default $ADJOINT_CACHE_DIR, else ~/.cache/adjoint (see cache.ts). */
-  cacheDir?: string;
 }
 
 export interface BuiltLibrary {
@@ -161,7 +161,8 @@ function probe(path: string): CCompiler {
  * the source, the compiler (path and banner) and the flags; a cache hit runs no compiler.
  * Both files are written under temporary names and renamed into place, so processes that
  * build the same graph at the same time each get a complete library (the last rename wins;
- * the contents are the same).
+ * the contents are the same). A hit refreshes the entry's mtime (least recently used entries
+ * are pruned first); a new entry may prune the cache (prune.ts), never removing this one.
  */
 export function buildSharedLibrary(source: string, options: BuildOptions = {}): BuiltLibrary {
   const start = performance.now();
@@ -172,16 +173,22 @@ export function buildSharedLibrary(source: string, options: BuildOptions = {}): 
   if (![0, 1, 2, 3].includes(optLevel)) {
     throw new AdjointError('bad-option', `optLevel must be 0, 1, 2 or 3, got ${String(optLevel)}`);
   }
+  const maxBytes = cacheMaxBytes(options.cacheMaxMB);
   const compiler = findCompiler(options.cc);
   const flags = sharedLibraryFlags(compiler.kind, optLevel);
   const dir = cacheDirectory(options.cacheDir);
   const hash = contentHash([CACHE_FORMAT, process.platform, process.arch, compiler.path, compiler.banner, ...flags, source]);
   const libPath = join(dir, `${hash}.so`);
   const sourcePath = join(dir, `${hash}.c`);
-  if (existsSync(libPath)) return { path: libPath, sourcePath, compiler, cached: true, ms: performance.now() - start };
+  if (useEntry(libPath)) {
+    pinLibrary(libPath);
+    return { path: libPath, sourcePath, compiler, cached: true, ms: performance.now() - start };
+  }
 
+  // Written even when a source is there (left by a failed build): an old file may be pruned
+  // by another process before the compiler opens it; a fresh one is not.
   try {
-    if (!existsSync(sourcePath)) writeFileAtomic(sourcePath, source);
+    writeFileAtomic(sourcePath, source);
   } catch (e) {
     throw new AdjointError('cache-write-failed',
       `cannot write ${sourcePath}: ${(e as Error).message} — free some space or set ADJOINT_CACHE_DIR / cacheDir elsewhere`);
@@ -193,12 +200,16 @@ export function buildSharedLibrary(source: string, options: BuildOptions = {}): 
     rmSync(tmp, { force: true });
     throw compileError(compiler, args, run.output, sourcePath, 'The source is kept at');
   }
+  let libBytes = 0;
   try {
+    libBytes = statSync(tmp).size;
     renameSync(tmp, libPath);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new AdjointError('cache-write-failed', `cannot move the built library to ${libPath}: ${(e as Error).message}`);
   }
+  pinLibrary(libPath);
+  afterNewEntry(dir, Buffer.byteLength(source) + libBytes, maxBytes);
   return { path: libPath, sourcePath, compiler, cached: false, ms: performance.now() - start };
 }
 

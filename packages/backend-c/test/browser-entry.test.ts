@@ -36,7 +36,7 @@ describe('the browser entry', () => {
       }
     }
     expect(seen.has('codegen.ts')).toBe(true);
-    expect(seen.has('toolchain.ts') || seen.has('native.ts') || seen.has('cache.ts')).toBe(false);
+    expect(seen.has('toolchain.ts') || seen.has('native.ts') || seen.has('cache.ts') || seen.has('prune.ts')).toBe(false);
     expect(external.filter((s) => s.startsWith('node:'))).toEqual([]);
   });
 
@@ -47,7 +47,8 @@ describe('the browser entry', () => {
 
   test('what needs Node throws an error that says so; nativeAvailable is false', () => {
     expect(browser.nativeAvailable()).toBe(false);
-    for (const call of [() => browser.findCompiler(), () => browser.buildSharedLibrary('int x;'), () => browser.loadNativeKernel('a.so', 'f', { nInputs: 1, nParams: 1, workspace: 0, precision: 'f64' })]) {
+    for (const call of [() => browser.findCompiler(), () => browser.buildSharedLibrary('int x;'), () => browser.loadNativeKernel('a.so', 'f', { nInputs: 1, nParams: 1, workspace: 0, precision: 'f64' }),
+      () => browser.buildCacheStats(), () => browser.pruneBuildCache(), () => browser.clearBuildCache()]) {
       expect(call).toThrow(AdjointError);
       expect(call).toThrow(/needs Node\.js/);
     }
