@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, ratio, type RunReport } from './report.js';
+import { levelCut, minuteUtc, stageColumns, totalMs, usPerNode } from './report-stages.js';
 import type { WorkloadResult } from './suite.js';
 import type { W5Outcome } from './w5.js';
 import { esc, logBarChart, logLogChart, type Series } from './svg.js';
@@ -188,6 +189,35 @@ function w5Table(rep: RunReport): string {
 <tr>${'<th>ms</th><th>of which compile</th><th>speedup</th>'.repeat(3)}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
+const failedCells = (error: string, span: number): string => `<td class="na" colspan="${span}" title="${esc(error)}">failed (hover for why)</td>`;
+
+/** Compile stages (stages.ts): µs per trace node per stage, and gradient nodes per optimize level. */
+function stagesTables(rep: RunReport): string {
+  const st = rep.stages;
+  if (st === undefined || st.skipped !== null) return '';
+  const cols = stageColumns(st.rows);
+  const rows = st.rows.map((r) => {
+    const head = `<tr><th scope="row">${esc(r.label)}</th>`;
+    if ('error' in r) return `${head}${failedCells(r.error, cols.length + 4)}</tr>`;
+    const per = cols.map((c) => {
+      const us = usPerNode(r, c);
+      return us === null ? '<td class="na">—</td>' : `<td class="num">${esc(us.toFixed(3))}</td>`;
+    });
+    return `${head}<td class="num">${esc(int(r.traceNodes))}</td><td class="num">${esc(int(r.gradientNodes))}</td>${per.join('')}<td class="num">${esc(totalMs(r).toFixed(0))}</td><td class="num">${esc(r.peakRssMB.toFixed(0))} MB</td></tr>`;
+  });
+  const levels = st.levels.map((l) => {
+    const head = `<tr><th scope="row">${esc(l.label)}</th>`;
+    if ('error' in l) return `${head}${failedCells(l.error, 6)}</tr>`;
+    const nums = [...l.nodes.map(int), `${(100 * levelCut(l)).toFixed(1)}%`, ...l.compileAndCalls.map((ms) => ms.toFixed(1))];
+    return `${head}${nums.map((v) => `<td class="num">${esc(v)}</td>`).join('')}</tr>`;
+  });
+  return `<h2>Compile stages</h2>
+<p class="note">Run of ${esc(minuteUtc(rep.date))}, ${esc(st.seconds.toFixed(0))} s for this part. JS backend, optimize 1; each graph compiled in a process of its own after warming the compiler up: building the <code>Value</code>s, tracing, each pass of the gradient pipeline, schedule, codegen and the JS build, in µs per trace node; total ms is their sum, peak RSS the process's.</p>
+<div class="wrap"><table id="stages"><thead><tr><th>graph</th><th>trace nodes</th><th>gradient nodes</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}<th>total ms</th><th>peak RSS</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>
+<p class="note">Gradient nodes per <code>optimize</code> level, and compile + 1000 calls at levels 0 and 1 (ms, fastest of 3).</p>
+<div class="wrap"><table id="levels"><thead><tr><th>workload</th><th>optimize 0</th><th>optimize 1</th><th>optimize 2</th><th>cut (0 → 1)</th><th>compile + 1000 calls, 0</th><th>same, 1</th></tr></thead>\n<tbody>\n${levels.join('\n')}\n</tbody></table></div>`;
+}
+
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;margin:24px auto;max-width:1280px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -239,6 +269,7 @@ export function renderHtml(rep: RunReport, source: string): string {
 <div class="charts">${compileChart(rep, ss)}</div>
 <div class="wrap">${compileTable(rep, ss)}</div>
 ${w5Table(rep)}
+${stagesTables(rep)}
 ${peers.length ? `<p class="note">Peers: ${peers.map((p) => esc(`${p.name} ${p.version}`)).join('; ')}.</p>` : ''}
 </body>
 </html>

@@ -1,7 +1,8 @@
 /**
- * The Adjoint benchmark suite: `./dev bench [--quick] [--only W1,W5]`.
+ * The Adjoint benchmark suite: `./dev bench [--quick] [--only W1,W5,stages]`.
  * Progress goes to stderr, the markdown report to stdout, every figure to bench/results/*.json.
  */
+import { resolve } from 'node:path';
 import { clearCompileCache } from '@adjoint/jit';
 import { runTiers } from './ctiers.js';
 import { PEER_SIZES, runPeers, type PeersReport } from './peers.js';
@@ -10,31 +11,40 @@ import { machineInfo, markdown, writeJson, type NativeReport, type RunReport } f
 import { OPTIONAL_SYSTEMS, runWorkload, warmCompiler, type Settings, type WorkloadResult } from './suite.js';
 import { prepareWasm, warmWasmCompiler, type WasmReport } from './suite-wasm.js';
 import { W5_CELLS, runW5, type W5Backend, type W5Row } from './w5.js';
+import { runStages, stageFailures, type StagesReport } from './stages.js';
 import { SIZES, makeWorkload, type WorkloadId } from './workloads.js';
 
-const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--systems S[,S...]] [--no-peers]
+const USAGE = `usage: ./dev bench [--quick] [--only W1[,W2,...]] [--systems S[,S...]] [--no-peers] [--json FILE]
   --quick   fewer, shorter rounds; skips the largest sizes (W1 n=100000, W2 n=1000, W3 n=100000);
             peers run only the smallest of their sizes per workload, f32 only W2 n=10 and W4,
-            W5 one process per cell
+            W5 one process per cell, stages the two smallest sizes of each series
   --no-peers  skip the peer libraries (@jax-js/jax, @tensorflow/tfjs: slow to load)
-  --only    run only these parts (W1 W2 W3 W4 W5, and C: the C backend's compile tiers)
+  --only    run only these parts (W1 W2 W3 W4 W5, C: the C backend's compile tiers, and
+            stages: compile throughput per stage, which pnpm bench:stages runs alone)
   --systems time only these besides hand-written and compiled JS:
             straight eager c c-f32 wasm wasm-f32 peers (W5 follows c and wasm)
+  --json    write the results there instead of bench/results/<ISO date>.json
 Peers run on W1 n=100/1000, W2 n=10/50, W3 n=10/1000 and W4 (those of them --only selects).
 W1-W4 time the C backend and hand-written C too when a C compiler and the native addon are there,
 and the wasm backend (math imported; math embedded once the backend has it), both also with
 precision 'f32'; W1 n=1000 and W4 also the C file built by emscripten (emcc on the PATH, or $EMCC).
-W5 runs end to end (compile included) on JS, C and wasm.`;
+W5 runs end to end (compile included) on JS, C and wasm. stages compiles W1 and W3 at n=100-100000
+and an irregular DAG, each in a process of its own (n=10^6: pnpm bench:stages --huge).`;
 
-const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C'];
+// Upper case, as --only's list is read; 'STAGES' is spelled stages in messages.
+const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'C', 'STAGES'];
+const partName = (p: string): string => (p === 'STAGES' ? 'stages' : p);
 
 const SYSTEMS = [...OPTIONAL_SYSTEMS, 'peers'];
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; peers: boolean; systems: Set<string> | null } {
+interface Args { quick: boolean; only: string[] | null; peers: boolean; systems: Set<string> | null; json: string | null }
+
+function parseArgs(argv: string[]): Args {
   let quick = false;
   let peers = true;
   let only: string[] | null = null;
   let systems: Set<string> | null = null;
+  let json: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -48,16 +58,20 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; pee
     }
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
-      if (!v) throw new Error(`--only needs a workload list such as W1,W5\n${USAGE}`);
+      if (!v) throw new Error(`--only needs a list of parts such as W1,W5\n${USAGE}`);
       only = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
       const bad = only.filter((s) => !ALL.includes(s));
-      if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}; the workloads are ${ALL.join(', ')}`);
+      if (bad.length) throw new Error(`unknown part ${bad.join(', ')}; the parts are ${ALL.map(partName).join(', ')}`);
+    } else if (a === '--json' || a.startsWith('--json=')) {
+      const v = a === '--json' ? argv[++i] : a.slice('--json='.length);
+      if (!v) throw new Error(`--json needs a file name\n${USAGE}`);
+      json = resolve(v);
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument "${a}"\n${USAGE}`);
   }
-  return { quick, only, peers: peers && (systems === null || systems.has('peers')), systems };
+  return { quick, only, peers: peers && (systems === null || systems.has('peers')), systems, json };
 }
 
 /*
@@ -85,7 +99,7 @@ function log(msg: string): void {
 }
 
 async function main(): Promise<void> {
-  const { quick, only, peers: withPeers, systems } = parseArgs(process.argv.slice(2));
+  const { quick, only, peers: withPeers, systems, json } = parseArgs(process.argv.slice(2));
   const settings = { ...(quick ? QUICK : FULL), systems: systems === null ? null : [...systems] };
   const wanted = (id: string): boolean => only === null || only.includes(id);
   const start = performance.now();
@@ -115,15 +129,28 @@ async function main(): Promise<void> {
   const peers = await peerPart(settings, wanted, withPeers);
   const w5: W5Row[] = wanted('W5') ? runW5(W5_CELLS, settings.w5Repeats, w5Backends(systems), log) : [];
   const native = nativeParts(settings, workloads.length > 0, wanted('C'));
+  const stages = stagesPart(quick, wanted('STAGES'));
 
   const report: RunReport = {
     date,
     command: `node bench/dist/main.js ${process.argv.slice(2).join(' ')}`.trim(),
-    quick, only, machine: machineInfo(), settings, workloads, w5, native, wasm, peers,
+    quick, only, machine: machineInfo(), settings, workloads, w5, native, wasm, peers, stages,
     totalSeconds: (performance.now() - start) / 1000,
   };
   process.stdout.write(markdown(report));
-  log(`wrote ${writeJson(report)}`);
+  log(`wrote ${writeJson(report, json ?? undefined)}`);
+  // Written first: a failed point is a row of the report, and the other figures are kept.
+  const failed = stageFailures(stages);
+  for (const f of failed) log(`[stages] failed: ${f}`);
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+/** Compile throughput per stage, each point in a child process; --quick keeps the smallest points. */
+function stagesPart(quick: boolean, enabled: boolean): StagesReport {
+  if (!enabled) return { skipped: 'not selected (--only)', rows: [], levels: [], seconds: 0 };
+  const rep = runStages({ quick, huge: false }, (m) => log(`[stages] ${m}`));
+  log(`[stages] ${rep.seconds.toFixed(1)} s`);
+  return rep;
 }
 
 /** The f32 contenders against their backend in f64, for the progress line. */

@@ -4,13 +4,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TierRow } from './ctiers.js';
 import type { CallOverhead } from './native.js';
 import type { PeersReport } from './peers.js';
 import { breakEvenSection } from './report-breakeven.js';
 import { peersSection } from './report-peers.js';
+import { stagesSection } from './report-stages.js';
 import { wasmSection } from './report-wasm.js';
 import type { WasmReport } from './suite-wasm.js';
+import type { StagesReport } from './stages.js';
 import type { Settings, WorkloadResult } from './suite.js';
 import { f32Section } from './report-f32.js';
 import type { W5Outcome, W5Row } from './w5.js';
@@ -49,6 +53,8 @@ export interface RunReport {
   wasm: WasmReport;
   /** Peer libraries (jax-js, tfjs) on W1, W2 and W4. */
   peers: PeersReport;
+  /** Compile throughput per stage and nodes per optimize level (absent in runs before `./dev bench` measured them). */
+  stages?: StagesReport;
   totalSeconds: number;
 }
 
@@ -224,15 +230,21 @@ export function markdown(rep: RunReport): string {
       ...w5Table(rep.w5),
     );
   }
+  out.push(...stagesSection(rep.stages, rep.date));
   return out.join('\n') + '\n';
 }
 
-/** Writes bench/results/<ISO date>.json (colons made filename-safe) and returns its path. */
-export function writeJson(rep: RunReport): string {
-  const dir = new URL('../results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const name = `${rep.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${rep.quick ? '-quick' : ''}.json`;
-  const file = new URL(name, dir);
+/**
+ * Writes the run's JSON to `file`, by default bench/results/<ISO date>.json (colons made
+ * filename-safe, `-quick` for quick runs), and returns its path.
+ */
+export function writeJson(rep: RunReport, file?: string): string {
+  if (file === undefined) {
+    const dir = new URL('../results/', import.meta.url);
+    const name = `${rep.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${rep.quick ? '-quick' : ''}.json`;
+    file = fileURLToPath(new URL(name, dir));
+  }
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(rep, null, 2) + '\n');
-  return file.pathname;
+  return file;
 }

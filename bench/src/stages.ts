@@ -7,16 +7,19 @@
  *
  *   node bench/dist/stages.js [--quick] [--huge]
  *
- * Every point runs in its own process, so its peak RSS is its own and one point's garbage
- * does not slow the next. --huge adds the 10^6-step sizes (W1 n=10^6 is ~11M trace nodes
- * and needs ~3 GB); --quick keeps the two smallest sizes of each series.
+ * `./dev bench` runs the same measurement (runStages) as one of its parts; this command runs
+ * it alone and writes bench/results/stages-*.json. Every point runs in its own process, so its
+ * peak RSS is its own and one point's garbage does not slow the next. --huge adds the
+ * 10^6-step sizes (W1 n=10^6 is ~11M trace nodes and needs ~3 GB); --quick keeps the two
+ * smallest sizes of each series.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileGradientFunction, compileStats, type CompileStats } from '@adjoint/jit';
 import { irregular, STEPS_PER_100K_NODES } from './irregular.js';
 import { machineInfo } from './report.js';
+import { stagesMarkdown } from './report-stages.js';
 import { makeWorkload, MLP_PARAMS, type Built, type WorkloadId } from './workloads.js';
 
 export interface Point { family: 'W1' | 'W3' | 'irregular'; n: number }
@@ -38,11 +41,31 @@ export interface LevelRow {
   compileAndCalls: [number, number];
 }
 
+/** A point or level whose child process failed: the last lines of its stderr. */
+export interface StageFailure { label: string; error: string }
+export type StageOutcome = StageRow | StageFailure;
+export type LevelOutcome = LevelRow | StageFailure;
+
+/** What runStages measured, as the run's JSON and stages-*.json carry it. */
+export interface StagesReport {
+  /** Why the part did not run (not selected), else null. */
+  skipped: string | null;
+  rows: StageOutcome[];
+  levels: LevelOutcome[];
+  /** Wall time of the whole part, child processes included. */
+  seconds: number;
+}
+
 const SERIES: readonly Point[] = [
   ...[100, 1000, 10_000, 100_000, 1_000_000].map((n) => ({ family: 'W1' as const, n })),
   ...[100, 1000, 10_000, 100_000, 1_000_000].map((n) => ({ family: 'W3' as const, n })),
   ...[1, 10, 100, 1000].map((k) => ({ family: 'irregular' as const, n: Math.round((STEPS_PER_100K_NODES * k) / 100) })),
 ];
+
+/** The label measurePoint gives p, without building its graph. */
+function pointLabel(p: Point): string {
+  return p.family === 'irregular' ? irregular(p.n).label : makeWorkload(p.family, p.n).label;
+}
 
 function build(p: Point): { label: string; built: Built } {
   if (p.family === 'irregular') {
@@ -71,8 +94,23 @@ export function measurePoint(p: Point): StageRow {
     traceNodes: st.traceNodes,
     gradientNodes: st.gradientNodes,
     ms: stageMs(valuesMs, st),
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB: peakRssMB(),
   };
+}
+
+/**
+ * This process's peak RSS, MB. Linux carries ru_maxrss over fork and exec, so a child's
+ * process.resourceUsage().maxRSS is at least its parent's RSS (under `./dev bench`, hundreds
+ * of MB); VmHWM in /proc/self/status is the peak of this process's own memory.
+ */
+function peakRssMB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) return Number(m[1]) / 1024;
+  } catch {
+    // no /proc: not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function stageMs(valuesMs: number, st: CompileStats): Record<string, number> {
@@ -108,28 +146,42 @@ function runChild(args: string[]): unknown {
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-const STAGES = ['values', 'trace', 'cse', 'simplify', 'gradient', 'dce', 'schedule', 'codegen', 'build'];
+/** The points of a run: the two smallest of each series with quick, the 10^6 ones only with huge. */
+export function stagePoints(o: { quick: boolean; huge: boolean }): Point[] {
+  return (['W1', 'W3', 'irregular'] as const).flatMap((f) => {
+    const series = SERIES.filter((p) => p.family === f);
+    return o.quick ? series.slice(0, 2) : o.huge ? series : series.slice(0, -1);
+  });
+}
 
-export function stagesMarkdown(rows: readonly (StageRow | { label: string; error: string })[], levels: readonly LevelRow[]): string {
-  const present = STAGES.filter((s) => rows.some((r) => 'ms' in r && r.ms[s] !== undefined));
-  const out = [
-    '### Compile throughput per stage (µs per trace node; JS backend, optimize 1)',
-    '',
-    `| graph | trace nodes | gradient nodes | ${present.join(' | ')} | total ms | peak RSS |`,
-    `|---|---:|---:|${present.map(() => '---:').join('|')}|---:|---:|`,
-  ];
-  for (const r of rows) {
-    if (!('ms' in r)) { out.push(`| ${r.label} | failed: ${r.error} |`); continue; }
-    const total = Object.values(r.ms).reduce((a, b) => a + b, 0);
-    const per = present.map((s) => (r.ms[s] === undefined ? '' : ((1000 * r.ms[s]) / r.traceNodes).toFixed(3)));
-    out.push(`| ${r.label} | ${r.traceNodes.toLocaleString('en-US')} | ${r.gradientNodes.toLocaleString('en-US')} | ${per.join(' | ')} | ${total.toFixed(0)} | ${r.peakRssMB.toFixed(0)} MB |`);
+export function levelPoints(quick: boolean): [WorkloadId, number][] {
+  return quick ? [['W1', 100], ['W4', MLP_PARAMS]] : [['W1', 1000], ['W2', 1000], ['W3', 1000], ['W4', MLP_PARAMS]];
+}
+
+/**
+ * Every point and level in a child process of its own (this file, --point / --levels), one at a
+ * time. A failed child becomes a StageFailure, so one bad point does not lose the others.
+ */
+export function runStages(o: { quick: boolean; huge: boolean }, log: (msg: string) => void): StagesReport {
+  const start = performance.now();
+  const rows: StageOutcome[] = [];
+  for (const p of stagePoints(o)) {
+    log(`${p.family} ${p.n.toLocaleString('en-US')} ...`);
+    const r = runChild(['--point', p.family, String(p.n)]) as StageRow | { error: string };
+    rows.push('error' in r ? { label: pointLabel(p), error: r.error } : r);
   }
-  out.push('', '### Gradient nodes per optimize level, and compile + 1000 calls (fastest of 3, ms)', '',
-    '| workload | optimize 0 | optimize 1 | optimize 2 | cut (0 -> 1) | compile + 1000 calls, 0 | same, 1 |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const l of levels) {
-    out.push(`| ${l.label} | ${l.nodes[0].toLocaleString('en-US')} | ${l.nodes[1].toLocaleString('en-US')} | ${l.nodes[2].toLocaleString('en-US')} | ${(100 * (1 - l.nodes[1] / l.nodes[0])).toFixed(1)}% | ${l.compileAndCalls[0].toFixed(1)} | ${l.compileAndCalls[1].toFixed(1)} |`);
+  const levels: LevelOutcome[] = [];
+  for (const [id, n] of levelPoints(o.quick)) {
+    log(`optimize levels of ${id} n=${n} ...`);
+    const r = runChild(['--levels', id, String(n)]) as LevelRow | { error: string };
+    levels.push('error' in r ? { label: makeWorkload(id, n).label, error: r.error } : r);
   }
-  return out.join('\n');
+  return { skipped: null, rows, levels, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The labels of the points and levels that failed, each with its error. */
+export function stageFailures(rep: StagesReport): string[] {
+  return [...rep.rows, ...rep.levels].flatMap((r) => ('error' in r ? [`${r.label}: ${r.error}`] : []));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -145,33 +197,16 @@ async function main(argv: string[]): Promise<void> {
   const huge = argv.includes('--huge');
   const bad = argv.filter((a) => a !== '--quick' && a !== '--huge');
   if (bad.length > 0) throw new Error(`unknown argument ${bad[0]}; usage: node bench/dist/stages.js [--quick] [--huge]`);
-  const families = ['W1', 'W3', 'irregular'] as const;
-  const points = families.flatMap((f) => {
-    const series = SERIES.filter((p) => p.family === f);
-    return quick ? series.slice(0, 2) : huge ? series : series.slice(0, -1);
-  });
-  const rows: (StageRow | { label: string; error: string })[] = [];
-  for (const p of points) {
-    process.stderr.write(`stages: ${p.family} ${p.n.toLocaleString('en-US')} ...\n`);
-    const r = runChild(['--point', p.family, String(p.n)]) as StageRow | { error: string };
-    rows.push('error' in r ? { label: `${p.family} ${p.n}`, error: r.error } : r);
-  }
-  const levelPoints: [WorkloadId, number][] = quick ? [['W1', 100], ['W4', MLP_PARAMS]] : [['W1', 1000], ['W2', 1000], ['W3', 1000], ['W4', MLP_PARAMS]];
-  const levels: LevelRow[] = [];
-  for (const [id, n] of levelPoints) {
-    process.stderr.write(`stages: optimize levels of ${id} n=${n} ...\n`);
-    const r = runChild(['--levels', id, String(n)]) as LevelRow | { error: string };
-    if ('error' in r) throw new Error(`levels of ${id}: ${r.error}`);
-    levels.push(r);
-  }
+  const rep = runStages({ quick, huge }, (m) => process.stderr.write(`stages: ${m}\n`));
   const date = new Date().toISOString();
   const dir = new URL('../results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   const file = new URL(`stages-${date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}${quick ? '-quick' : ''}.json`, dir);
-  writeFileSync(file, JSON.stringify({ date, machine: machineInfo(), quick, rows, levels }, null, 2) + '\n');
-  console.log(stagesMarkdown(rows, levels));
+  writeFileSync(file, JSON.stringify({ date, machine: machineInfo(), quick, huge, ...rep }, null, 2) + '\n');
+  console.log(stagesMarkdown(rep, date));
   process.stderr.write(`stages: wrote ${fileURLToPath(file)}\n`);
-  if (rows.some((r) => !('ms' in r))) process.exitCode = 1;
+  for (const f of stageFailures(rep)) process.stderr.write(`stages: failed: ${f}\n`);
+  if (stageFailures(rep).length > 0) process.exitCode = 1;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,8 @@
 /**
  * The static HTML report: built from a small fixture run (deterministic, no bench needed), it
  * escapes the JSON's strings, and headless Chromium renders it with numeric table rows, drawn
- * SVG charts and no console errors. Screenshot: /tmp/report.png.
+ * SVG charts and no console errors. Screenshot: /tmp/report.png. Also the compile-stages part
+ * of the HTML and markdown reports, with and without it in the run (older runs lack it).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { renderHtml, systems } from '../src/html.js';
-import type { RunReport } from '../src/report.js';
+import { markdown, type RunReport } from '../src/report.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -84,10 +85,25 @@ const fixture = {
       { peer: `peerlib ${EVIL}`, workload: 'W4 MLP', us: null, handUs: null, ratio: null, relError: null, tolerance: 1e-6, timing: null, skipped: `cannot ${EVIL}` },
     ],
   },
+  stages: {
+    skipped: null, seconds: 5.4,
+    rows: [
+      { label: 'W1 n=100', traceNodes: 1089, gradientNodes: 1686, peakRssMB: 61.4,
+        ms: { values: 0.2, trace: 0.5, gradient: 3.8, dce: 0.02, schedule: 0.8, codegen: 1, build: 0.6 } },
+      { label: `irregular ${EVIL}`, error: `out of memory ${EVIL}` },
+    ],
+    levels: [
+      { label: 'W1 n=100', nodes: [2774, 1686, 1686], compileAndCalls: [15.1, 2.6] },
+      { label: 'W4 MLP', error: 'exit 1' },
+    ],
+  },
   totalSeconds: 42,
 } as unknown as RunReport;
 
 const html = renderHtml(fixture, `fixture ${EVIL}.json`);
+
+/** The fixture as a run from before `./dev bench` measured the compile stages. */
+const { stages: _, ...older } = fixture;
 
 describe('report html', () => {
   test('lists every system of the run, peers included', () => {
@@ -102,6 +118,43 @@ describe('report html', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;');
     expect(html).not.toMatch(/\b(src|href)=/);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+});
+
+describe('compile stages in the reports', () => {
+  test('the HTML page has both tables under the run date, failed rows with their reason', () => {
+    expect(html).toContain('<h2>Compile stages</h2>');
+    expect(html).toContain('Run of 2026-01-02 03:04 UTC, 5 s for this part.');
+    expect(html).toMatch(/<table id="stages">.*<th>values<\/th><th>trace<\/th><th>gradient<\/th><th>dce<\/th><th>schedule<\/th><th>codegen<\/th><th>build<\/th>/);
+    expect(html).toContain('<td class="num">3.489</td>');   // gradient: 3.8 ms over 1,089 trace nodes
+    expect(html).toContain(`title="out of memory &lt;script&gt;`);
+    expect(html).toMatch(/<table id="levels">/);
+  });
+
+  test('a run without stages (older, or not selected) renders the rest of the page without the section', () => {
+    for (const rep of [older as RunReport, { ...fixture, stages: { skipped: 'not selected (--only)', rows: [], levels: [], seconds: 0 } }]) {
+      const page = renderHtml(rep, 'old.json');
+      expect(page).not.toContain('Compile stages');
+      expect(page).not.toContain('id="levels"');
+      expect(page).toContain('<table id="times">');
+      expect(page).toContain('<table id="w5">');
+    }
+  });
+
+  test('the markdown report prints both tables at its end under the run date, and nothing for an older run', () => {
+    const md = markdown(fixture);
+    const at = md.indexOf('### Compile throughput per stage');
+    expect(at).toBeGreaterThan(md.indexOf('### W5'));
+    const part = md.slice(at).split('\n');
+    expect(part).toContain('Run of 2026-01-02 03:04 UTC, 5 s for this part. Each graph is compiled in a process of its own after warming the compiler up (so peak RSS is its own): building the `Value`s, tracing, each pass of the gradient pipeline, schedule, codegen and the JS build, in µs per trace node; total ms is their sum.');
+    expect(part).toContain('| W1 n=100 | 1,089 | 1,686 | 0.184 | 0.459 | 3.489 | 0.018 | 0.735 | 0.918 | 0.551 | 7 | 61 MB |');
+    expect(part).toContain(`| irregular ${EVIL} | failed: out of memory ${EVIL} |`);
+    expect(part).toContain('| W1 n=100 | 2,774 | 1,686 | 1,686 | 39.2% | 15.1 | 2.6 |');
+    expect(part).toContain('| W4 MLP | failed: exit 1 |');
+    const old = markdown(older as RunReport);
+    expect(old).not.toContain('Compile throughput');
+    expect(old).not.toContain('optimize level');
+    expect(old).toContain('### W5');
   });
 });
 
@@ -128,7 +181,7 @@ describe.skipIf(missing !== null)('report in headless Chromium', () => {
           title: s.querySelector('.title').textContent, paths: s.querySelectorAll('path.line').length,
           dots: s.querySelectorAll('circle.dot').length, bars: s.querySelectorAll('rect.bar').length, width: s.getBoundingClientRect().width,
         }));
-        return { times: rows('times'), compile: rows('compile'), w5: rows('w5'), charts, scripts: document.scripts.length,
+        return { times: rows('times'), compile: rows('compile'), w5: rows('w5'), stages: rows('stages'), levels: rows('levels'), charts, scripts: document.scripts.length,
           machine: document.getElementById('machine').textContent };
       })()`);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -155,6 +208,14 @@ describe.skipIf(missing !== null)('report in headless Chromium', () => {
         ['W1 Rosenbrock, 100 vars', '1,000', '500', '20.0', '5.00', '25x', '400', '380', '1.3x', '—', '—', '—'],
         ['W1 Rosenbrock, 5 vars', '100', '1.00', '0.500', '0.250', '2.0x', '—', '—', '—', '—', '—', '—'],
       ]);
+      expect(got.stages).toEqual([
+        ['W1 n=100', '1,089', '1,686', '0.184', '0.459', '3.489', '0.018', '0.735', '0.918', '0.551', '7', '61 MB'],
+        [`irregular ${EVIL}`, 'failed (hover for why)'],
+      ]);
+      expect(got.levels).toEqual([
+        ['W1 n=100', '2,774', '1,686', '1,686', '39.2%', '15.1', '2.6'],
+        ['W4 MLP', 'failed (hover for why)'],
+      ]);
 
       const chart = (title: string) => got.charts.find((c) => c.title.startsWith(title))!;
       expect(got.charts.map((c) => c.title)).toHaveLength(4);
@@ -177,6 +238,8 @@ interface Rendered {
   times: string[][];
   compile: string[][];
   w5: string[][];
+  stages: string[][];
+  levels: string[][];
   charts: { title: string; paths: number; dots: number; bars: number; width: number }[];
   scripts: number;
   machine: string;
