@@ -154,12 +154,14 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
   };
   // Params in the order the sweep finishes them: latest first consumer first, ties by index.
   // (Arrays per input, not per node: at 10^6 nodes every 64 MB allocated costs a full GC.)
-  const order = Int32Array.from({ length: nInputs }, (_, k) => k).filter((k) => paramNode[k] >= 0 && finalAt[k] >= 0);
+  const order: number[] = [];
+  for (let k = 0; k < nInputs; k++) if (paramNode[k] >= 0 && finalAt[k] >= 0) order.push(k);
   order.sort((p, q) => finalAt[q] - finalAt[p] || p - q);
   let next = 0;
 
   if (needs[f]) adj[f] = 2 * b.constant(1, g.dtype[f] as 0 | 1);
-  const args: number[] = [];
+  // One argument array per arity, reused: resizing one array for every node showed in profiles.
+  const argsOf: number[][] = [[], [0], [0, 0], [0, 0, 0]];
   for (let i = f; i >= 0; i--) {
     // Every consumer of these params is above i and visited: their adjoints are final.
     while (next < order.length && finalAt[order[next]] > i) finish(order[next++]);
@@ -167,7 +169,7 @@ export function differentiateWithStats(g: Graph, options: GradientOptions): { gr
     if (gi < 0 || !needs[i] || g.op[i] === INPUT) continue;
     const op = g.op[i];
     const ar = ARITY[op];
-    args.length = ar;
+    const args = argsOf[ar];
     for (let k = 0; k < ar; k++) args[k] = 2 * map[argArray(g, k)[i]];
     const contributions = OPS_BY_CODE[op].vjp!(gi, args, 2 * map[i], e);
     for (let k = 0; k < ar; k++) {
