@@ -230,10 +230,13 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
     if (!free) break;
     s -= period;
   }
-  s = bestPhase(cx, s, period, bestHi);
+  const phase = bestPhase(cx, s, period, bestHi);
+  s = phase.start;
+  let known = phase.trips;   // the first verification below, when bestPhase already did it
   while (s + period * cx.minTrips <= bestHi) {
     const max = Math.floor((bestHi - s) / period);
-    const trips = verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
+    const trips = known >= 0 ? known : verifyRun(cx.g, cx.code, cx.pos, cx.outCount, s, period, max);
+    known = -1;
     if (trips >= cx.minTrips && trips * period >= cx.minCover) {
       cx.runs.push({ start: s, period, trips });
       cx.taken.fill(1, s - cx.lo, s - cx.lo + trips * period);
@@ -252,13 +255,15 @@ function takeStretch(cx: Context, from: number, to: number, period: number): voi
  * the body reads term j-1 two copies back, through memory; rotated to [T1 G1], one copy back,
  * in a carried register. So when some value crosses two copies or more, the start moves back
  * over free code (less than one period) to the rotation with the fewest such reads that
- * verifies over at least as many copies, and among those the most copies.
+ * verifies over at least as many copies, and among those the most copies. Returns the start
+ * and how many copies verify from there (-1 when it did not need to check), so the caller
+ * does not verify a 10^6-copy run twice.
  */
-function bestPhase(cx: Context, s: number, period: number, hi: number): number {
+function bestPhase(cx: Context, s: number, period: number, hi: number): { start: number; trips: number } {
   const c = Math.min(4, Math.floor((hi - s) / period) - 1);   // the copy whose reads are counted
-  if (c < 2) return s;
+  if (c < 2) return { start: s, trips: -1 };
   let bestFar = farReads(cx, s, period, c);
-  if (bestFar === 0) return s;
+  if (bestFar === 0) return { start: s, trips: -1 };
   const { g, code, pos, outCount } = cx;
   let best = s;
   let bestTrips = verifyRun(g, code, pos, outCount, s, period, Math.floor((hi - s) / period));
@@ -275,7 +280,7 @@ function bestPhase(cx: Context, s: number, period: number, hi: number): number {
     bestFar = far;
     bestTrips = trips;
   }
-  return best;
+  return { start: best, trips: bestTrips };
 }
 
 /** Operands of copy c of the run at s that copies c - 2 and earlier define. */
