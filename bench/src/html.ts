@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, ratio, type RunReport } from './report.js';
-import { levelCut, minuteUtc, stageColumns, totalMs, usPerNode } from './report-stages.js';
+import { levelCut, levelRepeats, minuteUtc, stageColumns, totalMs, usPerNode } from './report-stages.js';
 import type { WorkloadResult } from './suite.js';
 import type { W5Outcome } from './w5.js';
 import { esc, logBarChart, logLogChart, type Series } from './svg.js';
@@ -214,7 +214,7 @@ function stagesTables(rep: RunReport): string {
   return `<h2>Compile stages</h2>
 <p class="note">Run of ${esc(minuteUtc(rep.date))}, ${esc(st.seconds.toFixed(0))} s for this part. JS backend, optimize 1; each graph compiled in a process of its own after warming the compiler up: building the <code>Value</code>s, tracing, each pass of the gradient pipeline, schedule, codegen and the JS build, in µs per trace node; total ms is their sum, peak RSS the process's.</p>
 <div class="wrap"><table id="stages"><thead><tr><th>graph</th><th>trace nodes</th><th>gradient nodes</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}<th>total ms</th><th>peak RSS</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>
-<p class="note">Gradient nodes per <code>optimize</code> level, and compile + 1000 calls at levels 0 and 1 (ms, fastest of 3).</p>
+<p class="note">Gradient nodes per <code>optimize</code> level, and compile + 1000 calls at levels 0 and 1 (ms, fastest of ${levelRepeats(st.levels)}).</p>
 <div class="wrap"><table id="levels"><thead><tr><th>workload</th><th>optimize 0</th><th>optimize 1</th><th>optimize 2</th><th>cut (0 → 1)</th><th>compile + 1000 calls, 0</th><th>same, 1</th></tr></thead>\n<tbody>\n${levels.join('\n')}\n</tbody></table></div>`;
 }
 

@@ -37,8 +37,10 @@ export interface LevelRow {
   label: string;
   /** Gradient nodes at optimize 0, 1, 2. */
   nodes: [number, number, number];
-  /** Fastest of three: compile + 1000 calls, ms, at optimize 0 and 1. */
+  /** Fastest of `repeats`: compile + 1000 calls, ms, at optimize 0 and 1. */
   compileAndCalls: [number, number];
+  /** How many times each was timed (results before this field: 3). */
+  repeats?: number;
 }
 
 /** A point or level whose child process failed: the last lines of its stderr. */
@@ -122,6 +124,13 @@ function stageMs(valuesMs: number, st: CompileStats): Record<string, number> {
   return ms;
 }
 
+/**
+ * Repeats of compile + 1000 calls per level. The first calls of a fresh function run before
+ * V8 has optimized it, and when that happens swings by 3x on a loaded machine; the fastest of
+ * 3 still flipped which level won between runs, the fastest of 7 is steadier.
+ */
+export const LEVEL_REPEATS = 7;
+
 export function measureLevels(id: WorkloadId, n: number): LevelRow {
   const w = makeWorkload(id, n);
   const b = w.build(w.x);
@@ -129,15 +138,16 @@ export function measureLevels(id: WorkloadId, n: number): LevelRow {
     compileStats(compileGradientFunction(b.output, b.params, { inputs: b.inputs, optimize, cache: false }))!.gradientNodes) as LevelRow['nodes'];
   const best = [Infinity, Infinity];
   const g = new Float64Array(w.nParams);
-  for (let rep = 0; rep < 3; rep++) {
-    for (const optimize of [0, 1] as const) {
+  for (let rep = 0; rep < LEVEL_REPEATS; rep++) {
+    // Alternate which level goes first: each compile leaves garbage the next one collects.
+    for (const optimize of rep % 2 === 0 ? [0, 1] as const : [1, 0] as const) {
       const t0 = performance.now();
       const fn = compileGradientFunction(b.output, b.params, { inputs: b.inputs, optimize, cache: false });
       for (let i = 0; i < 1000; i++) fn.valueAndGradient(w.x, g);
       best[optimize] = Math.min(best[optimize], performance.now() - t0);
     }
   }
-  return { label: w.label, nodes, compileAndCalls: best as [number, number] };
+  return { label: w.label, nodes, compileAndCalls: best as [number, number], repeats: LEVEL_REPEATS };
 }
 
 function runChild(args: string[]): unknown {
