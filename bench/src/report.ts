@@ -178,15 +178,23 @@ function w5Cells(o: W5Outcome | undefined, build: boolean): string[] {
   return [`${fmt(o.ms)} (${fmt(o.compileMs)}${build ? `, ${fmt(o.buildMs)}` : ''})`, ratio(o.speedup)];
 }
 
+/** The background C run's cells: end-to-end ms (compile ms, and when native code took over) and the speedup. */
+function w5BackgroundCells(o: W5Outcome | undefined): string[] {
+  if (o === undefined) return ['—', '—'];
+  if ('skipped' in o) return [`skipped: ${o.skipped}`, '—'];
+  const native = o.nativeMs === undefined ? '' : o.nativeMs < o.ms ? `, native after ${fmt(o.nativeMs)}` : ', JS throughout';
+  return [`${fmt(o.ms)} (${fmt(o.compileMs)}${native})`, ratio(o.speedup)];
+}
+
 function w5Table(rows: readonly W5Row[]): string[] {
   const lines = [
-    '| graph | iterations | eager ms | JS ms (compile ms) | JS speedup | C ms (compile ms, C compiler ms) | C speedup | wasm ms (compile ms) | wasm speedup | seed README: eager / compiled ms, speedup |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| graph | iterations | eager ms | JS ms (compile ms) | JS speedup | C ms (compile ms, C compiler ms) | C speedup | C background ms (compile ms, native after ms) | C background speedup | wasm ms (compile ms) | wasm speedup | seed README: eager / compiled ms, speedup |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     const seed = r.seed ? `${r.seed.eager} / ${r.seed.compiled}, ${r.seed.speedup}x` : '—';
     const js = w5Cells({ ms: r.compiledMs, compileMs: r.compileMs, buildMs: 0, speedup: r.speedup }, false);
-    lines.push(`| W1 Rosenbrock, ${r.n} vars | ${r.iterations} | ${fmt(r.eagerMs)} | ${[...js, ...w5Cells(r.c, true), ...w5Cells(r.wasm, false)].join(' | ')} | ${seed} |`);
+    lines.push(`| W1 Rosenbrock, ${r.n} vars | ${r.iterations} | ${fmt(r.eagerMs)} | ${[...js, ...w5Cells(r.c, true), ...w5BackgroundCells(r.cBackground), ...w5Cells(r.wasm, false)].join(' | ')} | ${seed} |`);
   }
   return lines;
 }
@@ -225,7 +233,7 @@ export function markdown(rep: RunReport): string {
       '',
       '### W5: end to end, including compile (the seed\'s table)',
       '',
-      `Gradient descent on W1 Rosenbrock with n variables (lr 1e-4, the same steps for every system, final points equal bit for bit). Eager rebuilds the graph and calls \`backward()\` each iteration; each backend builds it once, compiles (cache off) and iterates: its ms include the compile. Each repeat runs in a fresh process with the library warmed up on n+1 variables and an empty C build cache, so every C compile is a real compiler run (checked); median of ${rep.settings.w5Repeats}. Speedup = eager ms / backend ms (below 1x: slower than eager, end to end). The seed's figures were measured elsewhere with another library and are for orientation only.`,
+      `Gradient descent on W1 Rosenbrock with n variables (lr 1e-4, the same steps for every system, final points equal bit for bit). Eager rebuilds the graph and calls \`backward()\` each iteration; each backend builds it once, compiles (cache off) and iterates: its ms include the compile. Each repeat runs in a fresh process with the library warmed up on n+1 variables and an empty C build cache, so every C compile is a real compiler run (checked); median of ${rep.settings.w5Repeats}. Speedup = eager ms / backend ms (below 1x: slower than eager, end to end). *C background* (\`background: true\`) computes with JS code while the C compiler runs in a worker thread, then switches to native code; it builds into its own empty cache directory, and its build is awaited after the timed loop ("JS throughout": the descent ended before the library was ready). The seed's figures were measured elsewhere with another library and are for orientation only.`,
       '',
       ...w5Table(rep.w5),
     );

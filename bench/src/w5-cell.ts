@@ -1,7 +1,7 @@
 /**
  * Child process for one W5 measurement: `node w5-cell.js <n> <iterations> [c,wasm]` prints a
- * CellResult (eager, JS and the listed backends) as JSON. See runCell in w5.ts for why it is a
- * process, and runW5 for its fresh ADJOINT_CACHE_DIR.
+ * CellResult (eager, JS and the listed backends; c brings C, background along) as JSON. See
+ * runCell in w5.ts for why it is a process, and runW5 for its fresh ADJOINT_CACHE_DIR.
  */
 import { W5_BACKENDS, runCell, type W5Backend } from './w5.js';
 

@@ -4,22 +4,27 @@
  * every iteration; each backend (JS, and C and wasm where they run) builds it once, compiles
  * (cache off) and calls the gradient. All take the same steps, and their final points must
  * agree bit for bit (Rosenbrock is + - * only, and C is built with -ffp-contract=off).
+ * Wherever C is timed, so is "C, background" (`background: true`): the descent starts on JS
+ * code while a worker runs the C compiler, and goes on in native code once it is done.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGradientFunction, compileStats, loadWasmBackend, type BackendName } from '@adjoint/jit';
+import { compileGradientFunction, compileStats, loadWasmBackend, nativeReady, type BackendName, type GradFn } from '@adjoint/jit';
 import { median } from './timing.js';
 import { rosenbrock, type Workload } from './workloads.js';
 
 export const W5_SIZES = [5, 50, 100];
 export const W5_ITERATIONS = [100, 1000, 2000];
 
-/** The backends W5 can time besides JS. */
+/** The backends W5 can time besides JS (C includes "C, background"). */
 export const W5_BACKENDS = ['c', 'wasm'] as const;
 export type W5Backend = (typeof W5_BACKENDS)[number];
+
+/** What one descent compiles with: a backend, or C built in the background. */
+type Contender = BackendName | 'c-background';
 
 /** The seed README's figures (ms), for reference only: another machine, another library. */
 const SEED: Record<string, { eager: number; compiled: number; speedup: number }> = {
@@ -47,6 +52,12 @@ export interface W5Run {
   buildMs: number;
   /** eager ms / ms. */
   speedup: number;
+  /**
+   * C, background: ms from the compile call until the library was built (the next call ran
+   * native code); above `ms` when the descent was over first and ran on JS code throughout.
+   * buildMs is then the compile's own part: the cache lookup and starting the worker.
+   */
+  nativeMs?: number;
 }
 
 export type W5Outcome = W5Run | { skipped: string };
@@ -64,6 +75,8 @@ export interface W5Row {
   /** The C and wasm backends (absent in runs before they were measured). */
   c?: W5Outcome;
   wasm?: W5Outcome;
+  /** C with `background: true` (absent in runs before it was measured). */
+  cBackground?: W5Outcome;
   seed: { eager: number; compiled: number; speedup: number } | null;
 }
 
@@ -72,6 +85,7 @@ export interface CellResult {
   eagerMs: number;
   js: W5Run;
   c?: W5Outcome;
+  cBackground?: W5Outcome;
   wasm?: W5Outcome;
 }
 
@@ -85,30 +99,39 @@ function eagerRun(w: Workload, iterations: number): Float64Array {
   return x;
 }
 
-function compiledRun(w: Workload, iterations: number, backend: BackendName): { x: Float64Array; compileMs: number; buildMs: number } {
+/** One descent; `bgDir`: the build cache of C, background (a directory of its own, so that C's library is not a hit for it). */
+function compiledRun(w: Workload, iterations: number, contender: Contender, bgDir = ''): { x: Float64Array; compileMs: number; buildMs: number; fn: GradFn } {
   const x = Float64Array.from(w.x);
   const b = w.build(x);
   const t0 = performance.now();
-  const fn = compileGradientFunction(b.output, b.params, { backend, cache: false });
+  const fn = contender === 'c-background'
+    ? compileGradientFunction(b.output, b.params, { backend: 'c', background: true, cacheDir: bgDir, cache: false })
+    : compileGradientFunction(b.output, b.params, { backend: contender, cache: false });
   const compileMs = performance.now() - t0;
   const g = new Float64Array(x.length);
   for (let k = 0; k < iterations; k++) {
     fn.gradient(x, g);
     for (let i = 0; i < x.length; i++) x[i] -= LEARNING_RATE * g[i];
   }
-  return { x, compileMs, buildMs: compileStats(fn)!.ms.build };
+  return { x, compileMs, buildMs: compileStats(fn)!.ms.build, fn };
 }
 
 function libraries(dir: string): number {
   return readdirSync(dir).filter((f) => f.endsWith('.so')).length;
 }
 
-/** At least 5 rounds and WARM_MS of eager (when asked) and compiled descents on `w` with each backend. */
-function warmUp(w: Workload, eager: boolean, backends: readonly BackendName[]): void {
+/**
+ * At least 5 rounds and WARM_MS of eager (when asked) and compiled descents on `w` with each
+ * contender. C, background waits for each build, so that no compiler runs beside what follows.
+ */
+async function warmUp(w: Workload, eager: boolean, contenders: readonly Contender[], bgDir = ''): Promise<void> {
   const start = performance.now();
   for (let r = 0; r < 5 || performance.now() - start < WARM_MS; r++) {
     if (eager) eagerRun(w, 100);
-    for (const b of backends) compiledRun(w, 100, b);
+    for (const c of contenders) {
+      const { fn } = compiledRun(w, 100, c, bgDir);
+      if (c === 'c-background') await nativeReady(fn);
+    }
   }
 }
 
@@ -120,7 +143,9 @@ function warmUp(w: Workload, eager: boolean, backends: readonly BackendName[]): 
  * cache by content hash, so compiling the same graph again in one process would reuse
  * already-optimized (or already-built) code and flatter the compiled columns. With C, the
  * build cache ($ADJOINT_CACHE_DIR) must be a directory of this process alone: the measured
- * compile is checked to have run the C compiler.
+ * compile is checked to have run the C compiler; C, background builds into directories of
+ * its own inside it (`bg-warm`, then the empty `bg`), and each timed build is awaited after
+ * its descent, outside the time, so that it does not run beside the next measurement.
  *
  * wasm is warmed up and timed last, after eager, JS and C: while binaryen's own code tiers up
  * (V8 compiles its hot wasm functions on background threads), everything else in the process
@@ -136,25 +161,44 @@ export async function runCell(n: number, iterations: number, backends: readonly 
   const w = rosenbrock(n);
   let xe: Float64Array | null = null;
   let eagerMs = 0;
-  const timed = (backend: BackendName): W5Run => {
-    const before = backend === 'c' ? libraries(cacheDir!) : 0;
+  const bgWarm = join(cacheDir ?? '', 'bg-warm');
+  const bgDir = join(cacheDir ?? '', 'bg');
+  const timed = async (contender: Contender): Promise<W5Run> => {
+    const dir = contender === 'c-background' ? bgDir : cacheDir!;
+    const builds = contender === 'c' || contender === 'c-background';
+    const before = builds ? libraries(dir) : 0;
     const t1 = performance.now();
-    const c = compiledRun(w, iterations, backend);
+    const c = compiledRun(w, iterations, contender, bgDir);
     const ms = performance.now() - t1;
-    if (backend === 'c' && libraries(cacheDir!) !== before + 1) throw new Error(`W5 n=${n}: the C compile did not build a new library (a cache hit would not be a cold compile)`);
-    for (let i = 0; i < n; i++) {
-      if (!Object.is(xe![i], c.x[i])) throw new Error(`W5 n=${n}: eager and ${backend} descents diverged at x[${i}]: ${xe![i]} vs ${c.x[i]}`);
+    let nativeMs: number | undefined;
+    if (contender === 'c-background') {
+      const st = (await nativeReady(c.fn))!;
+      if (st.state === 'failed') throw new Error(`W5 n=${n}: the background C build failed: ${st.error}`);
+      nativeMs = c.compileMs + st.ms!;
     }
-    return { ms, compileMs: c.compileMs, buildMs: c.buildMs, speedup: eagerMs / ms };
+    if (builds && libraries(dir) !== before + 1) {
+      throw new Error(`W5 n=${n}: the ${contender} compile did not build a new library (a cache hit would not be a cold compile)`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(xe![i], c.x[i])) throw new Error(`W5 n=${n}: eager and ${contender} descents diverged at x[${i}]: ${xe![i]} vs ${c.x[i]}`);
+    }
+    return { ms, compileMs: c.compileMs, buildMs: c.buildMs, speedup: eagerMs / ms, ...(nativeMs !== undefined ? { nativeMs } : {}) };
   };
 
-  const first: BackendName[] = backends.includes('c') ? ['js', 'c'] : ['js'];
-  warmUp(warm, true, first);
+  const first: Contender[] = backends.includes('c') ? ['js', 'c', 'c-background'] : ['js'];
+  if (backends.includes('c')) {
+    mkdirSync(bgWarm);
+    mkdirSync(bgDir);
+  }
+  await warmUp(warm, true, first, bgWarm);
   const t0 = performance.now();
   xe = eagerRun(w, iterations);
   eagerMs = performance.now() - t0;
-  const out: CellResult = { eagerMs, js: timed('js') };
-  if (backends.includes('c')) out.c = timed('c');
+  const out: CellResult = { eagerMs, js: await timed('js') };
+  if (backends.includes('c')) {
+    out.c = await timed('c');
+    out.cBackground = await timed('c-background');
+  }
   if (backends.includes('wasm')) {
     try {
       await loadWasmBackend();
@@ -162,8 +206,8 @@ export async function runCell(n: number, iterations: number, backends: readonly 
       out.wasm = { skipped: `binaryen did not load: ${(e as Error).message}` };
     }
     if (out.wasm === undefined) {
-      warmUp(warm, false, ['wasm']);
-      out.wasm = timed('wasm');
+      await warmUp(warm, false, ['wasm']);
+      out.wasm = await timed('wasm');
     }
   }
   return out;
@@ -179,7 +223,10 @@ export const W5_CELLS: readonly W5Cell[] = W5_SIZES.flatMap((n) => W5_ITERATIONS
 
 function medianRun(runs: readonly W5Run[], eagerMs: number): W5Run {
   const ms = median(runs.map((r) => r.ms));
-  return { ms, compileMs: median(runs.map((r) => r.compileMs)), buildMs: median(runs.map((r) => r.buildMs)), speedup: eagerMs / ms };
+  const out: W5Run = { ms, compileMs: median(runs.map((r) => r.compileMs)), buildMs: median(runs.map((r) => r.buildMs)), speedup: eagerMs / ms };
+  const native = runs.map((r) => r.nativeMs).filter((v): v is number => v !== undefined);
+  if (native.length > 0) out.nativeMs = median(native);
+  return out;
 }
 
 /**
@@ -192,7 +239,7 @@ export function runW5(cells: readonly W5Cell[], repeats: number, backends: Recor
   const timed = W5_BACKENDS.filter((b) => backends[b] === null);
   const rows: W5Row[] = [];
   for (const { n, iterations } of cells) {
-    log(`[W5 n=${n}, ${iterations} iterations] ${repeats} fresh process${repeats === 1 ? '' : 'es'} (JS${timed.map((b) => `, ${b === 'c' ? 'C' : b}`).join('')})`);
+    log(`[W5 n=${n}, ${iterations} iterations] ${repeats} fresh process${repeats === 1 ? '' : 'es'} (JS${timed.map((b) => `, ${b === 'c' ? 'C, C background' : b}`).join('')})`);
     const runs = Array.from({ length: repeats }, () => {
       const dir = mkdtempSync(join(tmpdir(), 'adjoint-w5-'));
       try {
@@ -212,11 +259,16 @@ export function runW5(cells: readonly W5Cell[], repeats: number, backends: Recor
     for (const b of W5_BACKENDS) {
       const why = backends[b];
       if (why !== null) { row[b] = { skipped: why }; continue; }
-      const got = runs.map((r) => r[b]!);
-      const skip = got.find((g): g is { skipped: string } => 'skipped' in g);
-      row[b] = skip ?? medianRun(got as W5Run[], eagerMs);
+      row[b] = medianOutcome(runs.map((r) => r[b]!), eagerMs);
     }
+    // C, background runs with C; a skipped C skips it for the same reason.
+    row.cBackground = backends.c !== null ? { skipped: backends.c } : medianOutcome(runs.map((r) => r.cBackground!), eagerMs);
     rows.push(row);
   }
   return rows;
+}
+
+function medianOutcome(got: readonly W5Outcome[], eagerMs: number): W5Outcome {
+  const skip = got.find((g): g is { skipped: string } => 'skipped' in g);
+  return skip ?? medianRun(got as W5Run[], eagerMs);
 }

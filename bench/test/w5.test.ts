@@ -1,7 +1,7 @@
 /**
- * W5 (never timing): one cell with every backend descends to the same point as eager
- * backward() (runCell throws otherwise), the C compile it measures is a real compiler run, and
- * a C build cache that is not empty is refused.
+ * W5 (never timing): one cell with every backend (and C built in the background) descends to
+ * the same point as eager backward() (runCell throws otherwise), the C compiles it measures
+ * are real compiler runs, and a C build cache that is not empty is refused.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,13 @@ describe('runCell', () => {
       expect(o.speedup).toBeCloseTo(r.eagerMs / o.ms, 10);
     }
     if (why === null && 'buildMs' in r.c!) expect(r.c.buildMs).toBeGreaterThan(1);   // a compiler ran: ms, not µs
+    if (why === null) {
+      // C, background ran with C, reached the same point (runCell checks), and its library was built.
+      const o = r.cBackground!;
+      if ('skipped' in o) throw new Error(`C, background: ${o.skipped}`);
+      expect(o.ms).toBeGreaterThanOrEqual(o.compileMs);
+      expect(o.nativeMs).toBeGreaterThan(o.compileMs);
+    } else expect(r.cBackground).toBeUndefined();
   });
 
   test.skipIf(why !== null)('refuses a C build cache that already holds libraries', async () => {

@@ -1,16 +1,17 @@
 /**
  * The only place in Adjoint that runs a C compiler: finding one, building a shared library
  * through the content-addressed cache, and the checks tests use (compile to an object file,
- * link an executable for qemu). Everything is synchronous: the conformance suite compiles
- * between assertions, and a build is one blocking process either way.
+ * link an executable for qemu). Everything is synchronous (the conformance suite compiles
+ * between assertions) but buildSharedLibraryAsync, which the background build's worker runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { AdjointError, quote } from '@adjoint/ir';
 import { cacheDirectory, contentHash, tempPathBeside, writeFileAtomic } from './cache.js';
 import { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
+import { nativeAddon } from './native.js';
 import { afterNewEntry, cacheMaxBytes, pinLibrary, useEntry, type CacheOptions } from './prune.js';
 
 export { STRICT_C99_FLAGS, sharedLibraryFlags } from './flags.js';
@@ -81,6 +82,21 @@ const CACHE_FORMAT = 'adjoint-c-cache-1';
 // Cache: the compiler found for each requested name ('' = automatic choice); bound: the
 // distinct names asked for in this process. Failures are not cached: the user may install one.
 const compilers = new Map<string, CCompiler>();
+
+/**
+ * Why compiled C cannot run in this process, or null when it can: the N-API addon is not
+ * built or does not load, or no C compiler is found (`cc` as for findCompiler). The message
+ * says how to fix it; tests print it when they skip.
+ */
+export function nativeUnavailable(cc?: string): string | null {
+  try {
+    nativeAddon();
+    findCompiler(cc);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 /**
  * The C compiler to use: `cc`, else $CC, else the first of cc, gcc, clang, tcc on PATH.
@@ -156,6 +172,60 @@ function probe(path: string): CCompiler {
   return { path, kind, version, banner };
 }
 
+/** A build's checked options: the compiler, its flags, and where the entry goes. */
+interface LibraryEntry {
+  readonly compiler: CCompiler;
+  readonly flags: readonly string[];
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly path: string;
+  readonly sourcePath: string;
+}
+
+/** The result of lookupSharedLibrary. */
+export interface CacheLookup {
+  /** The library, already in the cache (no compiler ran), or null: it has to be built. */
+  readonly library: BuiltLibrary | null;
+  /** The compiler that builds it (and whose banner is part of its name). */
+  readonly compiler: CCompiler;
+  /** Where the library is, or will be once built. */
+  readonly path: string;
+}
+
+function libraryEntry(source: string, options: BuildOptions, known?: CCompiler): LibraryEntry {
+  if (typeof source !== 'string') {
+    throw new AdjointError('bad-argument', `buildSharedLibrary(source): source must be a string of C, got ${typeof source}`);
+  }
+  const optLevel = options.optLevel ?? 2;
+  if (![0, 1, 2, 3].includes(optLevel)) {
+    throw new AdjointError('bad-option', `optLevel must be 0, 1, 2 or 3, got ${String(optLevel)}`);
+  }
+  const maxBytes = cacheMaxBytes(options.cacheMaxMB);
+  const compiler = known ?? findCompiler(options.cc);
+  const flags = sharedLibraryFlags(compiler.kind, optLevel);
+  const dir = cacheDirectory(options.cacheDir);
+  const hash = contentHash([CACHE_FORMAT, process.platform, process.arch, compiler.path, compiler.banner, ...flags, source]);
+  return { compiler, flags, dir, maxBytes, path: join(dir, `${hash}.so`), sourcePath: join(dir, `${hash}.c`) };
+}
+
+/** The entry's library if the cache has it (its use recorded, pinned until loaded), else null. */
+function cachedLibrary(e: LibraryEntry, start: number): BuiltLibrary | null {
+  if (!useEntry(e.path)) return null;
+  pinLibrary(e.path);
+  return { path: e.path, sourcePath: e.sourcePath, compiler: e.compiler, cached: true, ms: performance.now() - start };
+}
+
+/**
+ * What buildSharedLibrary would do, short of running the compiler: the same checks (a bad
+ * option or a missing compiler throws here), the same name, and a cache hit counted and
+ * pinned just as it would. Costs a stat, and one `--version` per compiler and process.
+ */
+export function lookupSharedLibrary(source: string, options: BuildOptions = {}): CacheLookup {
+  const start = performance.now();
+  const e = libraryEntry(source, options);
+  return { library: cachedLibrary(e, start), compiler: e.compiler, path: e.path };
+}
+
 /**
  * Compile `source` into a shared library, or find it in the cache. The name is the hash of
  * the source, the compiler (path and banner) and the flags; a cache hit runs no compiler.
@@ -166,51 +236,59 @@ function probe(path: string): CCompiler {
  */
 export function buildSharedLibrary(source: string, options: BuildOptions = {}): BuiltLibrary {
   const start = performance.now();
-  if (typeof source !== 'string') {
-    throw new AdjointError('bad-argument', `buildSharedLibrary(source): source must be a string of C, got ${typeof source}`);
-  }
-  const optLevel = options.optLevel ?? 2;
-  if (![0, 1, 2, 3].includes(optLevel)) {
-    throw new AdjointError('bad-option', `optLevel must be 0, 1, 2 or 3, got ${String(optLevel)}`);
-  }
-  const maxBytes = cacheMaxBytes(options.cacheMaxMB);
-  const compiler = findCompiler(options.cc);
-  const flags = sharedLibraryFlags(compiler.kind, optLevel);
-  const dir = cacheDirectory(options.cacheDir);
-  const hash = contentHash([CACHE_FORMAT, process.platform, process.arch, compiler.path, compiler.banner, ...flags, source]);
-  const libPath = join(dir, `${hash}.so`);
-  const sourcePath = join(dir, `${hash}.c`);
-  if (useEntry(libPath)) {
-    pinLibrary(libPath);
-    return { path: libPath, sourcePath, compiler, cached: true, ms: performance.now() - start };
-  }
+  const e = libraryEntry(source, options);
+  const hit = cachedLibrary(e, start);
+  if (hit !== null) return hit;
+  const job = beginBuild(e, source);
+  return finishBuild(e, source, job, compile(e.compiler, job.args), start);
+}
 
+/**
+ * buildSharedLibrary with the compiler run asynchronously, for the background build's worker
+ * (background.ts): a thread waiting in spawnSync holds up its process's exit until the
+ * compiler is done, one waiting on an event does not. `compiler`: the one lookupSharedLibrary
+ * found, so the worker builds the entry that was looked up without probing it again.
+ */
+export async function buildSharedLibraryAsync(source: string, options: BuildOptions = {}, compiler?: CCompiler): Promise<BuiltLibrary> {
+  const start = performance.now();
+  const e = libraryEntry(source, options, compiler);
+  const hit = cachedLibrary(e, start);
+  if (hit !== null) return hit;
+  const job = beginBuild(e, source);
+  return finishBuild(e, source, job, await compileAsync(e.compiler, job.args), start);
+}
+
+/** Writes the source into the cache; the compiler's arguments, and the fresh temp file they name as output. */
+function beginBuild(e: LibraryEntry, source: string): { args: string[]; tmp: string } {
   // Written even when a source is there (left by a failed build): an old file may be pruned
   // by another process before the compiler opens it; a fresh one is not.
   try {
-    writeFileAtomic(sourcePath, source);
-  } catch (e) {
+    writeFileAtomic(e.sourcePath, source);
+  } catch (err) {
     throw new AdjointError('cache-write-failed',
-      `cannot write ${sourcePath}: ${(e as Error).message} — free some space or set ADJOINT_CACHE_DIR / cacheDir elsewhere`);
+      `cannot write ${e.sourcePath}: ${(err as Error).message} — free some space or set ADJOINT_CACHE_DIR / cacheDir elsewhere`);
   }
-  const tmp = tempPathBeside(libPath);
-  const args = [...flags, '-o', tmp, sourcePath, '-lm'];
-  const run = compile(compiler, args);
+  const tmp = tempPathBeside(e.path);
+  return { args: [...e.flags, '-o', tmp, e.sourcePath, '-lm'], tmp };
+}
+
+/** Moves the compiler's output into place (or reports its errors) and lets the cache prune. */
+function finishBuild(e: LibraryEntry, source: string, { args, tmp }: { args: string[]; tmp: string }, run: { ok: boolean; output: string }, start: number): BuiltLibrary {
   if (!run.ok) {
     rmSync(tmp, { force: true });
-    throw compileError(compiler, args, run.output, sourcePath, 'The source is kept at');
+    throw compileError(e.compiler, args, run.output, e.sourcePath, 'The source is kept at');
   }
   let libBytes = 0;
   try {
     libBytes = statSync(tmp).size;
-    renameSync(tmp, libPath);
-  } catch (e) {
+    renameSync(tmp, e.path);
+  } catch (err) {
     rmSync(tmp, { force: true });
-    throw new AdjointError('cache-write-failed', `cannot move the built library to ${libPath}: ${(e as Error).message}`);
+    throw new AdjointError('cache-write-failed', `cannot move the built library to ${e.path}: ${(err as Error).message}`);
   }
-  pinLibrary(libPath);
-  afterNewEntry(dir, Buffer.byteLength(source) + libBytes, maxBytes);
-  return { path: libPath, sourcePath, compiler, cached: false, ms: performance.now() - start };
+  pinLibrary(e.path);
+  afterNewEntry(e.dir, Buffer.byteLength(source) + libBytes, e.maxBytes);
+  return { path: e.path, sourcePath: e.sourcePath, compiler: e.compiler, cached: false, ms: performance.now() - start };
 }
 
 /**
@@ -261,10 +339,34 @@ function writeSources(dir: string, source: string, files: Readonly<Record<string
 
 function compile(compiler: CCompiler, args: readonly string[]): { ok: boolean; output: string } {
   const r = spawnSync(compiler.path, args, { encoding: 'utf8', maxBuffer: MAX_OUTPUT });
-  const printed = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim();
-  if (r.error !== undefined) return { ok: false, output: `${r.error.message}\n${printed}`.trim() };
-  if (r.signal !== null) return { ok: false, output: `killed by ${r.signal} (out of memory?)\n${printed}`.trim() };
-  return { ok: r.status === 0, output: printed };
+  return runResult(r.error, r.signal, r.status, `${r.stderr ?? ''}${r.stdout ?? ''}`);
+}
+
+/** compile() without blocking the thread; output past MAX_OUTPUT is dropped instead of killing the compiler. */
+function compileAsync(compiler: CCompiler, args: readonly string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(compiler.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const printed = { stderr: '', stdout: '' };
+    for (const name of ['stderr', 'stdout'] as const) {
+      child[name].setEncoding('utf8');
+      child[name].on('data', (chunk: string) => { if (printed[name].length < MAX_OUTPUT) printed[name] += chunk; });
+    }
+    let settled = false;
+    const settle = (error: Error | undefined, signal: NodeJS.Signals | null, status: number | null): void => {
+      if (settled) return;
+      settled = true;
+      done(runResult(error, signal, status, `${printed.stderr}${printed.stdout}`));
+    };
+    child.on('error', (e) => settle(e, null, null));
+    child.on('close', (status, signal) => settle(undefined, signal, status));
+  });
+}
+
+function runResult(error: Error | undefined, signal: NodeJS.Signals | null, status: number | null, output: string): { ok: boolean; output: string } {
+  const printed = output.trim();
+  if (error !== undefined) return { ok: false, output: `${error.message}\n${printed}`.trim() };
+  if (signal !== null) return { ok: false, output: `killed by ${signal} (out of memory?)\n${printed}`.trim() };
+  return { ok: status === 0, output: printed };
 }
 
 function commandLine(compiler: CCompiler, args: readonly string[]): string {

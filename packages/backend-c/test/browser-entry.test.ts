@@ -47,6 +47,7 @@ describe('the browser entry', () => {
 
   test('what needs Node throws an error that says so; nativeAvailable is false', () => {
     expect(browser.nativeAvailable()).toBe(false);
+    expect(browser.nativeUnavailable()).toMatch(/only in Node\.js/);
     for (const call of [() => browser.findCompiler(), () => browser.buildSharedLibrary('int x;'), () => browser.loadNativeKernel('a.so', 'f', { nInputs: 1, nParams: 1, workspace: 0, precision: 'f64' }),
       () => browser.buildCacheStats(), () => browser.pruneBuildCache(), () => browser.clearBuildCache()]) {
       expect(call).toThrow(AdjointError);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { caught, ulps } from './helpers.js';
-import { loadNativeKernel, nativeAvailable, type KernelLayout } from '../src/native.js';
-import { buildSharedLibrary, findCompiler } from '../src/toolchain.js';
+import { loadNativeKernel, type KernelLayout } from '../src/native.js';
+import { buildSharedLibrary, nativeUnavailable } from '../src/toolchain.js';
 
 // The lead's ABI: T NAME_ws(const T *inputs, T *grad, T *workspace).
 const SOURCE = `#include <math.h>
@@ -46,15 +46,7 @@ const F64_2: KernelLayout = { nInputs: 2, nParams: 2, workspace: 1, precision: '
 const cacheDir = mkdtempSync(join(tmpdir(), 'adjoint-native-test-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-function compilerMissing(): string | null {
-  try {
-    findCompiler();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-const why = nativeAvailable() ? compilerMissing() : 'the native addon is not built (run ./dev setup)';
+const why = nativeUnavailable();
 if (why !== null) console.info(`skipping the native kernel tests: ${why}`);
 
 
@@ -75,6 +67,11 @@ function points(n: number): number[] {
 }
 
 describe.skipIf(why !== null)('native kernels', () => {
+  test('nativeUnavailable names what is missing: here nothing, or the compiler asked for', () => {
+    expect(nativeUnavailable()).toBeNull();
+    expect(nativeUnavailable('adjoint-no-such-cc')).toMatch(/adjoint-no-such-cc/);
+  });
+
   const lib = why === null ? buildSharedLibrary(SOURCE, { cacheDir }) : null;
   const path = lib?.path ?? '';
 

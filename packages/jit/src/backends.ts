@@ -4,11 +4,12 @@
  * names every backend, so adding one is a type error until it has an entry here.
  */
 import {
-  DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, type BuildOptions,
+  DEFAULT_C_NAME, buildSharedLibrary, findCompiler, generateC, loadNativeKernel, lookupSharedLibrary, type BuildOptions, type CCompiler,
 } from '@adjoint/backend-c';
 import { compileFactory, generateJs } from '@adjoint/backend-js';
 import { binaryenIfLoaded, generateWasm, instantiateKernel, watText } from '@adjoint/backend-wasm';
 import { AdjointError, emittedInstructions, type Schedule } from '@adjoint/ir';
+import { BackgroundNative } from './background.js';
 import type { Kernel } from './gradfn.js';
 import type { BackendName, CompileOptions } from './options.js';
 
@@ -19,18 +20,27 @@ export interface Artifact {
   readonly text: () => string;
   /** Functions the generated code defines, for `compileStats`. */
   readonly functions: number;
-  /** Milliseconds of codegen, and of turning code into something callable (JS parse, C compiler, wasm compile). */
+  /** Milliseconds of codegen, and of turning code into something callable (JS parse, C compiler (in the background: the cache lookup and the worker's start), wasm compile). */
   readonly codegenMs: number;
   readonly buildMs: number;
   /** C: the compiler and level that built it, e.g. "gcc 12.2.0 -O2" (a cache hit still names them). */
   readonly toolchain?: string;
   /** wasm only: the module. */
   readonly wasm?: Uint8Array;
+  /** C built in the background: its state, and the switch from JS to native code. */
+  readonly native?: BackgroundNative;
   /** JS only: what `serializeCompiledFunction` writes. */
   readonly js?: { readonly source: string; readonly nSpill: number };
 }
 
-type Build = (s: Schedule, nParams: number, options: CompileOptions) => Artifact;
+/**
+ * How the C backend builds: 'block' runs the compiler before returning; 'background' builds
+ * in a worker while calls run JS code; 'async' builds in a worker for a caller that waits
+ * (compileGradientFunctionAsync) and makes no call before. The other backends ignore it.
+ */
+export type BuildMode = 'block' | 'background' | 'async';
+
+type Build = (s: Schedule, nParams: number, options: CompileOptions, mode: BuildMode) => Artifact;
 
 const buildJs: Build = (s) => {
   const t0 = performance.now();
@@ -47,22 +57,30 @@ const buildJs: Build = (s) => {
   };
 };
 
-const buildC: Build = (s, nParams, options) => {
+const buildC: Build = (s, nParams, options, mode) => {
   const precision = options.precision ?? 'f64';
   const t0 = performance.now();
   // Node calls NAME_ws with a workspace it owns, so no stack entry is needed.
   const p = generateC(s, s.graph.inputNames, { name: DEFAULT_C_NAME, precision, maxStackBytes: 0, nParams });
   const t1 = performance.now();
-  const tier = cTier(emittedInstructions(s), options);
-  const lib = buildSharedLibrary(p.source, tier);
-  const t2 = performance.now();
+  const build: BuildOptions = { ...cTier(emittedInstructions(s), options), cacheDir: options.cacheDir, cacheMaxMB: options.cacheMaxMB };
   const layout = { nInputs: s.graph.inputNames.length, nParams, workspace: p.workspace, precision };
+  const toolchain = (compiler: CCompiler): string =>
+    `${compiler.kind} ${compiler.version}${compiler.kind === 'tcc' ? '' : ` -O${build.optLevel ?? 2}`}`;
+  const common = { text: () => p.source, functions: p.functions, codegenMs: t1 - t0 };
+  if (mode !== 'block') {
+    // A bad compiler name or a missing addon throws here, before any worker starts.
+    const found = lookupSharedLibrary(p.source, build);
+    const native = BackgroundNative.start(p.source, build, found, layout, mode === 'background' ? s : null, emittedInstructions(s));
+    return { ...common, kernel: () => native.kernel(), buildMs: performance.now() - t1, toolchain: toolchain(found.compiler), native };
+  }
+  const lib = buildSharedLibrary(p.source, build);
+  const t2 = performance.now();
   return {
+    ...common,
     kernel: () => loadNativeKernel(lib.path, `${DEFAULT_C_NAME}_ws`, layout),
-    text: () => p.source,
-    functions: p.functions,
-    codegenMs: t1 - t0, buildMs: t2 - t1,
-    toolchain: `${lib.compiler.kind} ${lib.compiler.version}${lib.compiler.kind === 'tcc' ? '' : ` -O${tier.optLevel ?? 2}`}`,
+    buildMs: t2 - t1,
+    toolchain: toolchain(lib.compiler),
   };
 };
 

@@ -6,13 +6,15 @@ import { traceValue, type Value, type Trace } from '@adjoint/autograd';
 import { compileFactory, parseSerialized, serializeProgram } from '@adjoint/backend-js';
 import { checkCName, checkMaxStackBytes, DEFAULT_C_NAME, generateC } from '@adjoint/backend-c';
 import { AdjointError, optimizeGradient, printGraph, type PassStat, type PipelineResult, loopCounts, scheduleGraph, verifyGraph, emittedInstructions, type Graph, type Schedule } from '@adjoint/ir';
-import { BUILDERS, loadedBinaryen, type Artifact } from './backends.js';
+import { BUILDERS, loadedBinaryen, type Artifact, type BuildMode } from './backends.js';
+import type { BackgroundNative, NativeStatus } from './background.js';
 import { generateWasm, loadBinaryen, type WasmProgram } from '@adjoint/backend-wasm';
 import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
 import { checkOptions, optionsKey, scheduleOptions, type BackendName, type CompileOptions } from './options.js';
 
 export type { BackendName, CompileOptions, RerollThresholds } from './options.js';
+export type { NativeStatus } from './background.js';
 export type { PassStat } from '@adjoint/ir';
 
 /** What a compilation produced, for `inspectGeneratedCode` and serialization. */
@@ -36,6 +38,12 @@ export interface CompileStats {
   ms: { trace: number; gradient: number; schedule: number; codegen: number; build: number };
   /** backend 'c': the compiler and level that built it, e.g. "gcc 12.2.0 -O2". */
   toolchain?: string;
+  /**
+   * backend 'c' built in a worker (`background: true`, compileGradientFunctionAsync): building,
+   * native or failed (with the error), and the milliseconds until the library was ready.
+   * `ms.build` is then the compile's own part: the cache lookup and starting the worker.
+   */
+  native?: NativeStatus;
 }
 
 interface Built {
@@ -54,17 +62,19 @@ interface Compiled {
   /** The traced graph (null for loaded functions) and the optimize options, for `inspectIR`. */
   readonly graph: Graph | null;
   readonly options: OptimizeOptions;
+  /** backend 'c' built in a worker. */
+  readonly native?: BackgroundNative;
 }
 
 const compiledInfo = new WeakMap<GradFn, Compiled>();
 
-function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number): Built {
+function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number, mode: BuildMode): Built {
   const t0 = performance.now();
   const { graph: grad, passes } = gradientOf(graph, nParams, options);
   const t1 = performance.now();
   const sched = scheduleGraph(grad, scheduleOptions(options));
   const t2 = performance.now();
-  const artifact = BUILDERS[backend](sched, nParams, options);
+  const artifact = BUILDERS[backend](sched, nParams, options, mode);
   return {
     artifact,
     stats: {
@@ -83,12 +93,21 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
 
 /** The shared tail of both entry points: the cache, the backend, and the GradFn. */
 function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions, traceMs = 0): GradFn {
-  const make = (): Built => build(graph, nParams, backend, options, traceMs);
-  const built = options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}`, make);
+  const mode: BuildMode = backend === 'c' && options.background === true ? 'background' : 'block';
+  return gradFnOf(builtFor(graph, nParams, backend, options, traceMs, mode), graph, nParams, defaults, backend, options);
+}
+
+/** The compilation, from the in-memory cache unless `cache: false`. */
+function builtFor(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number, mode: BuildMode): Built {
+  const make = (): Built => build(graph, nParams, backend, options, traceMs, mode);
+  return options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}|${mode}`, make);
+}
+
+function gradFnOf(built: Built, graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions): GradFn {
   const fn = makeGradFn({ kernel: built.artifact.kernel(), inputNames: graph.inputNames, nParams, defaults, backend });
   compiledInfo.set(fn, {
     backend, text: built.artifact.text, js: built.artifact.js, inputNames: graph.inputNames, nParams, defaults, stats: built.stats, graph,
-    options: { optimize: options.optimize, fastMath: options.fastMath },
+    options: { optimize: options.optimize, fastMath: options.fastMath }, native: built.artifact.native,
   });
   return fn;
 }
@@ -111,12 +130,40 @@ export async function loadWasmBackend(): Promise<void> {
 }
 
 /**
- * `compileGradientFunction` for every backend, including wasm before `loadWasmBackend` has
- * run (it waits for binaryen). The other backends compile as the synchronous form does.
+ * `compileGradientFunction` that never waits for a compiler on this thread: wasm waits for
+ * binaryen if `loadWasmBackend` has not run; C builds in a worker thread, and the promise is
+ * fulfilled once the native code is loaded (at once on a build-cache hit), or rejected with
+ * the build's error, as the synchronous form would throw it. With `background: true` it is
+ * the synchronous form: fulfilled at once, with a function that runs JS code until the
+ * build is done. Tracing, passes and code generation run before the first await, as in the
+ * synchronous form.
  */
 export async function compileGradientFunctionAsync(output: Value, params: readonly Value[], options: CompileOptions = {}): Promise<GradFn> {
-  if (options !== null && typeof options === 'object' && options.backend === 'wasm') await loadBinaryen();
-  return compileGradientFunction(output, params, options);
+  if (options === null || typeof options !== 'object' || options.backend === 'js' || options.backend === undefined || options.background === true) {
+    return compileGradientFunction(output, params, options);
+  }
+  if (options.backend === 'wasm') {
+    await loadBinaryen();
+    return compileGradientFunction(output, params, options);
+  }
+  const backend = checkOptions(options);
+  const t0 = performance.now();
+  const trace: Trace = traceValue(output, params, { inputs: options.inputs });
+  const built = builtFor(trace.graph, trace.nParams, backend, options, performance.now() - t0, 'async');
+  const native = built.artifact.native!;
+  if ((await native.ready()).state === 'failed') throw native.failure()!;
+  return gradFnOf(built, trace.graph, trace.nParams, trace.defaults, backend, options);
+}
+
+/**
+ * Fulfilled when the background C build of `fn` is over, with its state: 'native' (the next
+ * call runs native code) or 'failed' (it keeps running JS code; `error` says why). Never
+ * rejected. At once with null when `fn` has no build in the background. The process stays
+ * alive until the build is done, as for any awaited I/O.
+ */
+export function nativeReady(fn: GradFn): Promise<NativeStatus | null> {
+  const native = infoOf(fn, 'nativeReady').native;
+  return native === undefined ? Promise.resolve(null) : native.ready();
 }
 
 export interface GraphCompileOptions extends Omit<CompileOptions, 'inputs'> {
@@ -199,7 +246,8 @@ export function inspectIR(fn: GradFn): { trace: string; gradient: string } {
 
 /** The statistics of the compilation behind `fn` (null for loaded functions). */
 export function compileStats(fn: GradFn): CompileStats | null {
-  return infoOf(fn, 'compileStats').stats;
+  const { stats, native } = infoOf(fn, 'compileStats');
+  return stats === null || native === undefined ? stats : { ...stats, native: native.status() };
 }
 
 /** A standalone text form of a compiled gradient, for `loadCompiledFunction`. */

@@ -38,6 +38,22 @@ export interface CompileOptions {
   cc?: string;
   /** c: the optimization level, 0-3 (default 2; 0-1 build large graphs much faster). */
   optLevel?: 0 | 1 | 2 | 3;
+  /**
+   * c: return at once and build the library in a worker thread. Until it is built, calls run
+   * the JS backend's code for the same schedule; the first call after that runs native code,
+   * even in a loop that never yields to the event loop (one atomic read per call tells). A
+   * library already in the build cache is used from the first call. JS and C give the same
+   * bits for + - * / sqrt and comparisons; libm functions (sin, exp, pow, tanh, ...) may differ
+   * in the last bit (docs/backends.md), so such a graph's results can change by an ulp at the
+   * switch. A failed build keeps JS code, warns once (process warning ADJOINT_C_BUILD_FAILED)
+   * and says why in compileStats(fn).native. Not with precision 'f32' (the JS code computes
+   * in f64). Default false.
+   */
+  background?: boolean;
+  /** c: the build cache directory (default $ADJOINT_CACHE_DIR, else ~/.cache/adjoint). */
+  cacheDir?: string;
+  /** c: the build cache's size cap in megabytes, 0 = no limit (default $ADJOINT_CACHE_MAX_MB, else 1024). */
+  cacheMaxMB?: number;
   /** wasm: 'import' (default) takes sin, exp, ... from the host's Math (bit-identical to JS); 'embedded' has its own. */
   math?: 'import' | 'embedded';
 }
@@ -57,7 +73,7 @@ export interface RerollThresholds {
 
 const COMMON = ['backend', 'inputs', 'chunkSize', 'reroll', 'cache', 'optimize', 'fastMath'];
 const BACKEND_OPTIONS: Readonly<Record<string, readonly BackendName[]>> = {
-  precision: ['c', 'wasm'], cc: ['c'], optLevel: ['c'], math: ['wasm'],
+  precision: ['c', 'wasm'], cc: ['c'], optLevel: ['c'], background: ['c'], cacheDir: ['c'], cacheMaxMB: ['c'], math: ['wasm'],
 };
 
 export function checkOptions(options: CompileOptions, extra: readonly string[] = []): BackendName {
@@ -85,6 +101,7 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
   if (ol !== undefined && !(ol === 0 || ol === 1 || ol === 2 || ol === 3)) {
     throw new AdjointError('bad-options', `optLevel must be 0, 1, 2 or 3, got ${String(ol)}`);
   }
+  checkBuildOptions(options);
   if (options.math !== undefined && options.math !== 'import' && options.math !== 'embedded') {
     throw new AdjointError('bad-options', `math must be 'import' or 'embedded', got ${JSON.stringify(options.math) ?? String(options.math)}`);
   }
@@ -110,6 +127,24 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
   return backend;
 }
 
+/** background, cacheDir and cacheMaxMB. */
+function checkBuildOptions(options: CompileOptions): void {
+  const { background, cacheDir, cacheMaxMB } = options;
+  if (background !== undefined && typeof background !== 'boolean') {
+    throw new AdjointError('bad-options', `background must be true or false, got ${JSON.stringify(background) ?? String(background)}`);
+  }
+  if (background === true && options.precision === 'f32') {
+    throw new AdjointError('bad-options', "background: true runs JS code, in f64, until the library is built, so precision 'f32' would change "
+      + 'the results at the switch; drop background (compileGradientFunctionAsync builds f32 without blocking), or drop precision');
+  }
+  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir === '')) {
+    throw new AdjointError('bad-options', `cacheDir must be a directory path, got ${JSON.stringify(cacheDir) ?? String(cacheDir)}`);
+  }
+  if (cacheMaxMB !== undefined && !(typeof cacheMaxMB === 'number' && Number.isFinite(cacheMaxMB) && cacheMaxMB >= 0)) {
+    throw new AdjointError('bad-options', `cacheMaxMB must be a non-negative number of megabytes (0 = no limit), got ${JSON.stringify(cacheMaxMB) ?? String(cacheMaxMB)}`);
+  }
+}
+
 /** The schedule options the facade options ask for. */
 export function scheduleOptions(options: CompileOptions): ScheduleOptions {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -117,10 +152,10 @@ export function scheduleOptions(options: CompileOptions): ScheduleOptions {
   return typeof rr === 'object' ? { chunkSize, reroll: true, ...rr } : { chunkSize, reroll: rr };
 }
 
-/** A cache key for everything in `options` that changes the generated code. */
+/** A cache key for everything in `options` that changes the generated code or where it is built. */
 export function optionsKey(backend: BackendName, options: CompileOptions): string {
   const s = scheduleOptions(options);
   return [backend, s.chunkSize, String(s.reroll), s.minTrips ?? '', s.minCover ?? '', s.nest ?? '',
     options.precision ?? 'f64', options.cc ?? '', options.optLevel ?? '', options.math ?? '',
-    options.optimize ?? DEFAULT_OPTIMIZE, options.fastMath === true].join('|');
+    options.optimize ?? DEFAULT_OPTIMIZE, options.fastMath === true, options.cacheDir ?? ''].join('|');
 }
