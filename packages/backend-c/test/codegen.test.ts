@@ -4,6 +4,8 @@
  * entry points, exact constants, harmless names, and the ARM build run under qemu.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { corpus, makeLeaves, nestedCase, prepare, randomCase, type Case } from '@adjoint/conformance';
 import { AdjointError, interpret } from '@adjoint/ir';
@@ -75,10 +77,15 @@ int main(void) {
 `;
 }
 
+/** Run an executable from buildExecutable once, then remove its temporary directory. */
 function runExe(path: string, qemu = false): string {
-  const r = spawnSync(qemu ? 'qemu-arm' : path, qemu ? [path] : [], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${path} failed: ${r.stderr}`);
-  return r.stdout;
+  try {
+    const r = spawnSync(qemu ? 'qemu-arm' : path, qemu ? [path] : [], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${path} failed: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    rmSync(dirname(path), { recursive: true, force: true });
+  }
 }
 
 describe('the ABI', () => {

@@ -47,6 +47,8 @@ export interface Run {
 
 export const DEFAULT_MIN_TRIPS = 4;
 export const DEFAULT_MIN_COVER = 32;
+/** Longest body when the caller does not say (scheduleGraph passes its chunk size, the same 1800 by default). */
+export const DEFAULT_MAX_PERIOD = 1800;
 /** Candidate periods tried per region. */
 const CANDIDATES = 8;
 /** Operand distances up to this go into the token (they are the same in every copy). */
@@ -338,7 +340,7 @@ export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
     taken: scratch?.taken ?? new Uint8Array(hi - lo),
     minTrips: Math.max(2, options.minTrips ?? DEFAULT_MIN_TRIPS),
     minCover: Math.max(1, options.minCover ?? DEFAULT_MIN_COVER),
-    maxPeriod: Math.max(1, options.maxPeriod ?? 1800),
+    maxPeriod: Math.max(1, options.maxPeriod ?? DEFAULT_MAX_PERIOD),
     runs: [],
   };
   searchRegion(cx, lo, hi, 2);
@@ -360,7 +362,7 @@ export function findRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: 
  */
 export function fuseRuns(g: Graph, code: Int32Array, pos: Int32Array, outCount: Uint8Array, runs: readonly Run[],
   options: RerollOptions = {}, scratch: Int32Array | null = null): Run[] {
-  const maxPeriod = Math.max(1, options.maxPeriod ?? 1800);
+  const maxPeriod = Math.max(1, options.maxPeriod ?? DEFAULT_MAX_PERIOD);
   const out: Run[] = [];
   for (const run of runs) {
     const a = out[out.length - 1];
