@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { traceValue } from '@adjoint/autograd';
 import {
   AdjointError, compileGradientFunctionAsync, compileStats, compileToC, compileToWasmAsync,
-  inspectGeneratedCode, printGraph, serializeCompiledFunction, type BackendName, type GradFn, type PassStat,
+  inspectGeneratedCode, printGraph, serializeCompiledFunction, type BackendName, type CompileStep, type GradFn, type PassStat,
 } from '@adjoint/jit';
 import { UsageError, stringOption, type ParsedArgs } from './args.js';
 import { InputError, describeFsError, loadProgram, type Program } from './load.js';
@@ -20,8 +20,8 @@ interface Target {
   readonly precision: 'f64' | 'f32' | undefined;
   readonly name: string | undefined;
   readonly math: 'import' | 'embedded' | undefined;
-  /** optimize and fastMath, as the facade takes them (absent when not given). */
-  readonly optimize: { optimize?: 0 | 1 | 2; fastMath?: boolean };
+  /** optimize, fastMath and (with --verbose) onProgress, as the facade takes them (absent when not given). */
+  readonly optimize: { optimize?: 0 | 1 | 2; fastMath?: boolean; onProgress?: (step: CompileStep) => void };
 }
 
 /** The input named by the arguments: one file, or -e TEXT. */
@@ -88,8 +88,15 @@ function targetOf(args: ParsedArgs, command: string, program: Program, label: st
   const optimize = {
     ...(level !== undefined ? { optimize: Number(level) as 0 | 1 | 2 } : {}),
     ...(args.options.has('fast-math') ? { fastMath: true } : {}),
+    ...(args.options.has('verbose') ? { onProgress: printStep } : {}),
   };
   return { backend, precision, name, math: stringOption(args, 'math') as Target['math'], optimize };
+}
+
+/** --verbose: one line per finished compile stage, on stderr (stdout may be the output). */
+function printStep(step: CompileStep): void {
+  const unit = step.stage === 'schedule' || step.stage === 'codegen' || step.stage === 'build' ? 'instructions' : 'nodes';
+  process.stderr.write(`adjoint: ${step.stage.padEnd(8)} ${step.size.toLocaleString('en-US').padStart(12)} ${unit.padEnd(12)} ${step.ms.toFixed(1).padStart(9)} ms\n`);
 }
 
 /** Facade errors about our own options are usage errors (exit 2), not input errors. */

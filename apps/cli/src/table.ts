@@ -32,6 +32,7 @@ const OPTIMIZE: OptionSpec = {
   help: 'gradient graph optimization (docs/passes.md): 0 none, 1 exact rules (default), 2 also merges repeats in the trace',
 };
 const FAST_MATH: OptionSpec = { name: 'fast-math', help: 'also apply rewrites that change results in the last bits (x*0 = 0, ...)' };
+const VERBOSE: OptionSpec = { name: 'verbose', short: 'v', help: 'print each compile stage as it finishes, with its size and time, on stderr' };
 const HELP: OptionSpec = { name: 'help', short: 'h', help: 'show this help' };
 const target = (what: string): OptionSpec => ({ name: 'target', short: 't', value: 'js|c|wasm', choices: TARGETS, help: what });
 
@@ -45,7 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'output', short: 'o', value: 'FILE', help: 'write here instead of stdout (required for wasm)' },
       PRECISION, NAME,
       { name: 'header', help: 'c: also write the header, beside -o (f.c -> f.h)' },
-      MATH, OPTIMIZE, FAST_MATH, PARAMS, EXPR, HELP,
+      MATH, OPTIMIZE, FAST_MATH, VERBOSE, PARAMS, EXPR, HELP,
     ],
     examples: [
       'adjoint compile model.expr --target c --name model_grad --header -o model_grad.c',
@@ -58,7 +59,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'inspect',
     summary: 'show the params, the traced IR, node counts, the passes and the generated code',
     usage: 'adjoint inspect <file> [--target js|c|wasm] [options]',
-    options: [target('which generated code to show: js (default), c or wasm (as WAT)'), PRECISION, NAME, MATH, OPTIMIZE, FAST_MATH, PARAMS, EXPR, HELP],
+    options: [target('which generated code to show: js (default), c or wasm (as WAT)'), PRECISION, NAME, MATH, OPTIMIZE, FAST_MATH, VERBOSE, PARAMS, EXPR, HELP],
     examples: [
       'adjoint inspect model.expr',
       'adjoint inspect -e "a = x*y; a + sin(a)" --target c',
@@ -68,7 +69,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'eval',
     summary: 'evaluate f and its gradient at a point',
     usage: 'adjoint eval <file> [name=value ...] [options]',
-    options: [target('which backend computes it: js (default), c (native, needs a C compiler) or wasm'), PRECISION, OPTIMIZE, FAST_MATH, PARAMS, EXPR, HELP],
+    options: [target('which backend computes it: js (default), c (native, needs a C compiler) or wasm'), PRECISION, OPTIMIZE, FAST_MATH, VERBOSE, PARAMS, EXPR, HELP],
     examples: [
       'adjoint eval model.expr x=1 y=2',
       'adjoint eval -e "(1 - x)^2 + 100*(y - x^2)^2" x=-1.2 y=1',

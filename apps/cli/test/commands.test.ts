@@ -47,6 +47,19 @@ function expectUsageError(r: Result, message: string, command?: string): void {
   expectNoStack(r);
 }
 
+describe('--verbose', () => {
+  test('prints each compile stage on stderr, leaving stdout as it was', () => {
+    const quiet = adjoint(dir, 'eval', 'model.expr', 'x=1', 'y=2');
+    const r = adjoint(dir, 'eval', 'model.expr', 'x=1', 'y=2', '-v');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(quiet.stdout);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[1])).toEqual(['trace', 'gradient', 'dce', 'schedule', 'codegen', 'build']);
+    expect(lines[0]).toMatch(/^adjoint: trace\s+5 nodes\s+[\d.]+ ms$/);
+    expect(lines[3]).toMatch(/^adjoint: schedule\s+\d+ instructions\s+[\d.]+ ms$/);
+  });
+});
+
 describe('inspect', () => {
   test('prints the params, the IR, the counts and the generated JS', () => {
     const r = adjoint(dir, 'inspect', 'model.expr');

@@ -13,7 +13,7 @@ import { cached } from './cache.js';
 import { makeGradFn, type GradFn } from './gradfn.js';
 import { checkOptions, optionsKey, scheduleOptions, type BackendName, type CompileOptions } from './options.js';
 
-export type { BackendName, CompileOptions, RerollThresholds } from './options.js';
+export type { BackendName, CompileOptions, CompileStep, RerollThresholds } from './options.js';
 export type { NativeStatus } from './background.js';
 export type { PassStat } from '@adjoint/ir';
 
@@ -74,7 +74,11 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
   const t1 = performance.now();
   const sched = scheduleGraph(grad, scheduleOptions(options));
   const t2 = performance.now();
+  const instructions = emittedInstructions(sched);
+  report(options, 'schedule', t2 - t1, instructions);
   const artifact = BUILDERS[backend](sched, nParams, options, mode);
+  report(options, 'codegen', artifact.codegenMs, instructions);
+  report(options, 'build', artifact.buildMs, instructions);
   return {
     artifact,
     stats: {
@@ -82,7 +86,7 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
       traceNodes: graph.size,
       gradientNodes: grad.size,
       passes,
-      instructions: emittedInstructions(sched),
+      instructions,
       chunks: artifact.functions,
       ...loopCounts(sched),
       ms: { trace: traceMs, gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
@@ -121,7 +125,9 @@ export function compileGradientFunction(output: Value, params: readonly Value[],
   const backend = checkOptions(options);
   const t0 = performance.now();
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options, performance.now() - t0);
+  const traceMs = performance.now() - t0;
+  report(options, 'trace', traceMs, trace.graph.size);
+  return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options, traceMs);
 }
 
 /** Load what the wasm backend needs (binaryen, ~0.4 s, once per process); then it compiles synchronously. */
@@ -149,7 +155,9 @@ export async function compileGradientFunctionAsync(output: Value, params: readon
   const backend = checkOptions(options);
   const t0 = performance.now();
   const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  const built = builtFor(trace.graph, trace.nParams, backend, options, performance.now() - t0, 'async');
+  const traceMs = performance.now() - t0;
+  report(options, 'trace', traceMs, trace.graph.size);
+  const built = builtFor(trace.graph, trace.nParams, backend, options, traceMs, 'async');
   const native = built.artifact.native!;
   if ((await native.ready()).state === 'failed') throw native.failure()!;
   return gradFnOf(built, trace.graph, trace.nParams, trace.defaults, backend, options);
@@ -282,7 +290,7 @@ export function loadCompiledFunction(code: string): GradFn {
   return fn;
 }
 
-export interface CSourceOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'optimize' | 'fastMath'> {
+export interface CSourceOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'optimize' | 'fastMath' | 'onProgress'> {
   /** The function's name, a C identifier (default 'adjoint_grad'): `NAME`, `NAME_ws`, `NAME_N_INPUTS`, ... */
   name?: string;
   /** Also return the matching header. */
@@ -305,16 +313,18 @@ export function compileToC(output: Value, params: readonly Value[], options: CSo
     throw new AdjointError('bad-options', `header must be true or false, got ${String(header)}`);
   }
   const { schedule, nParams } = traceAndSchedule(output, params, rest);
+  const t0 = performance.now();
   const p = generateC(schedule, schedule.graph.inputNames, {
     name: name === undefined ? DEFAULT_C_NAME : checkCName(name),
     precision: rest.precision ?? 'f64',
     maxStackBytes: checkMaxStackBytes(maxStackBytes),
     nParams,
   });
+  report(rest, 'codegen', performance.now() - t0, emittedInstructions(schedule));
   return header === true ? { source: p.source, header: p.header } : p.source;
 }
 
-export interface WasmModuleOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'math' | 'optimize' | 'fastMath'> {}
+export interface WasmModuleOptions extends Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'precision' | 'math' | 'optimize' | 'fastMath' | 'onProgress'> {}
 
 /**
  * The gradient of `output` as a standalone WebAssembly module (see docs/backends.md for its
@@ -331,11 +341,15 @@ export async function compileToWasmAsync(output: Value, params: readonly Value[]
 
 function wasmProgram(output: Value, params: readonly Value[], options: WasmModuleOptions, binaryen: Parameters<typeof generateWasm>[0]): WasmProgram {
   checkOptions({ ...checkFileOptions('compileToWasm', options, WASM_MODULE_OPTIONS, "{ math: 'embedded' }"), backend: 'wasm' });
-  return generateWasm(binaryen, traceAndSchedule(output, params, options).schedule, { math: options.math, precision: options.precision });
+  const { schedule } = traceAndSchedule(output, params, options);
+  const t0 = performance.now();
+  const program = generateWasm(binaryen, schedule, { math: options.math, precision: options.precision });
+  report(options, 'codegen', performance.now() - t0, emittedInstructions(schedule));
+  return program;
 }
 
-const CSOURCE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'optimize', 'fastMath', 'name', 'header', 'maxStackBytes'];
-const WASM_MODULE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'math', 'optimize', 'fastMath'];
+const CSOURCE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'optimize', 'fastMath', 'onProgress', 'name', 'header', 'maxStackBytes'];
+const WASM_MODULE_OPTIONS = ['inputs', 'chunkSize', 'reroll', 'precision', 'math', 'optimize', 'fastMath', 'onProgress'];
 
 /** The options of compileToC / compileToWasm: an object with only the keys that call takes. */
 function checkFileOptions<T extends object>(caller: string, options: T, allowed: readonly string[], example: string): T {
@@ -351,12 +365,24 @@ function checkFileOptions<T extends object>(caller: string, options: T, allowed:
 type OptimizeOptions = Pick<CompileOptions, 'optimize' | 'fastMath'>;
 
 /** Trace, differentiate with respect to the params, schedule: what every code generator consumes. */
-function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll'> & OptimizeOptions): { schedule: Schedule; nParams: number } {
+function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'onProgress'> & OptimizeOptions): { schedule: Schedule; nParams: number } {
+  const t0 = performance.now();
   const trace = traceValue(output, params, { inputs: options.inputs });
-  return { schedule: scheduleGraph(gradientOf(trace.graph, trace.nParams, options).graph, scheduleOptions(options)), nParams: trace.nParams };
+  report(options, 'trace', performance.now() - t0, trace.graph.size);
+  const grad = gradientOf(trace.graph, trace.nParams, options).graph;
+  const t1 = performance.now();
+  const schedule = scheduleGraph(grad, scheduleOptions(options));
+  report(options, 'schedule', performance.now() - t1, emittedInstructions(schedule));
+  return { schedule, nParams: trace.nParams };
 }
 
 /** The optimized gradient graph of a trace whose first nParams inputs are the params. */
-function gradientOf(graph: Graph, nParams: number, options: OptimizeOptions): PipelineResult {
-  return optimizeGradient(graph, { params: Array.from({ length: nParams }, (_, k) => k), optimize: options.optimize, fastMath: options.fastMath });
+function gradientOf(graph: Graph, nParams: number, options: OptimizeOptions & Pick<CompileOptions, 'onProgress'>): PipelineResult {
+  const onPass = options.onProgress === undefined ? undefined : (p: PassStat): void => report(options, p.name, p.ms, p.nodesOut);
+  return optimizeGradient(graph, { params: Array.from({ length: nParams }, (_, k) => k), optimize: options.optimize, fastMath: options.fastMath, onPass });
+}
+
+/** Tell options.onProgress that a stage is done. */
+function report(options: Pick<CompileOptions, 'onProgress'>, stage: string, ms: number, size: number): void {
+  options.onProgress?.({ stage, ms, size });
 }

@@ -7,7 +7,7 @@ export { AdjointError, GraphBuilder, parseGraph, printGraph, type Graph } from '
 export {
   compileGradientFunction, compileGraphGradient, inspectGeneratedCode, inspectIR, serializeCompiledFunction, loadCompiledFunction,
   compileStats, compileToC, compileToWasm, compileToWasmAsync, compileGradientFunctionAsync, loadWasmBackend, nativeReady,
-  type CSourceOptions, type WasmModuleOptions, type CompileOptions, type GraphCompileOptions, type PassStat, type RerollThresholds, type CompileStats, type BackendName, type NativeStatus,
+  type CSourceOptions, type WasmModuleOptions, type CompileOptions, type CompileStep, type GraphCompileOptions, type PassStat, type RerollThresholds, type CompileStats, type BackendName, type NativeStatus,
 } from './compile.js';
 export { type GradFn } from './gradfn.js';
 export { measureCompilationTime, measureExecutionTime } from './measure.js';

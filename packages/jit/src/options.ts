@@ -8,6 +8,16 @@ import { AdjointError, DEFAULT_CHUNK_SIZE, DEFAULT_OPTIMIZE, checkOptimize, type
 
 export type BackendName = 'js' | 'c' | 'wasm';
 
+/** One finished stage of a compile, as `onProgress` reports it. */
+export interface CompileStep {
+  /** 'trace', a pass of the gradient pipeline ('gradient', 'dce', 'cse', 'simplify'), 'schedule', 'codegen' or 'build'. */
+  readonly stage: string;
+  /** Milliseconds it took. */
+  readonly ms: number;
+  /** What it produced: nodes (trace and passes), instructions (schedule, codegen, build). */
+  readonly size: number;
+}
+
 export interface CompileOptions {
   /** Where the gradient runs: 'js' (default), 'c' (native code through N-API, Node only) or 'wasm'. */
   backend?: BackendName;
@@ -32,6 +42,12 @@ export interface CompileOptions {
   fastMath?: boolean;
   /** Reuse an identical earlier compilation. Default true. */
   cache?: boolean;
+  /**
+   * Called as each stage of the compile finishes: 'trace', each pass ('gradient', 'dce', ...),
+   * 'schedule', 'codegen', 'build'; stages a cache hit skips are not reported. A 10^6-node
+   * graph takes seconds per stage: print these to show progress.
+   */
+  onProgress?: (step: CompileStep) => void;
   /** c and wasm: compute in 'f64' (default) or 'f32'. Arguments and results stay JS numbers. */
   precision?: Precision;
   /** c: the C compiler (default: $CC, else the first of cc, gcc, clang, tcc). */
@@ -71,7 +87,7 @@ export interface RerollThresholds {
   nest?: boolean;
 }
 
-const COMMON = ['backend', 'inputs', 'chunkSize', 'reroll', 'cache', 'optimize', 'fastMath'];
+const COMMON = ['backend', 'inputs', 'chunkSize', 'reroll', 'cache', 'optimize', 'fastMath', 'onProgress'];
 const BACKEND_OPTIONS: Readonly<Record<string, readonly BackendName[]>> = {
   precision: ['c', 'wasm'], cc: ['c'], optLevel: ['c'], background: ['c'], cacheDir: ['c'], cacheMaxMB: ['c'], math: ['wasm'],
 };
@@ -94,6 +110,9 @@ export function checkOptions(options: CompileOptions, extra: readonly string[] =
   }
   checkPrecision(options.precision);
   checkOptimize(options);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new AdjointError('bad-options', `onProgress must be a function (step) => void, got ${options.onProgress === null ? 'null' : typeof options.onProgress}`);
+  }
   if (options.cc !== undefined && (typeof options.cc !== 'string' || options.cc === '')) {
     throw new AdjointError('bad-options', `cc must be a compiler command such as 'gcc', got ${JSON.stringify(options.cc) ?? String(options.cc)}`);
   }

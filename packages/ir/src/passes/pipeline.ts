@@ -28,6 +28,8 @@ export interface PipelineOptions {
   fastMath?: boolean;
   /** Run the verifier after every pass (tests do). */
   verify?: boolean;
+  /** Called after each pass with its statistics (for progress output on big graphs). */
+  onPass?: (stat: PassStat) => void;
 }
 
 export interface PassStat {
@@ -81,7 +83,9 @@ export function optimizeGradient(trace: Graph, options: PipelineOptions): Pipeli
     const r = run(g);
     const ms = performance.now() - t0;
     if (options.verify === true) verifyGraph(r.graph);
-    passes.push({ name, nodesIn: g.size, nodesOut: r.graph.size, ms, rules: Object.fromEntries(r.rules ?? []) });
+    const stat: PassStat = { name, nodesIn: g.size, nodesOut: r.graph.size, ms, rules: Object.fromEntries(r.rules ?? []) };
+    passes.push(stat);
+    options.onPass?.(stat);
     g = r.graph;
   }
   return { graph: g, passes };
