@@ -55,7 +55,7 @@ function f32Note(rows: readonly Row[]): string {
     });
     return off.length === 0 ? [] : [` ${b === 'c' ? 'C' : 'wasm'} f32 did not run on ${off.map((o) => o.label).join(', ')} (${off[0].why}).`];
   });
-  return `f32: \`precision: 'f32'\`, the faster of C and wasm (named in the cell); its gradients are within ${worst.e.toExponential(1)} of the f64 ones, norm-wise relative${tail}.${missing.join('')}`;
+  return `f32: \`precision: 'f32'\` called with Float32Array values and out, the faster of C and wasm (named in the cell); its gradients are within ${worst.e.toExponential(1)} of the f64 ones, norm-wise relative${tail}.${missing.join('')}`;
 }
 
 export function readmeTable(run: Run): string {

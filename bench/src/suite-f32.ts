@@ -100,6 +100,11 @@ function compileChecked(
   if (!(error.gradient <= tol.gradient) || !(error.value <= tol.value)) {
     throw new Error(`${w.label}: ${name} with precision 'f32' is too far from backward(): gradient error ${error.gradient}, f ${value} vs ${fEager} (tolerance ${tol.gradient} / ${tol.value})`);
   }
+  // The timed path (Float32Arrays, no conversion) must give the bits checked here.
+  const g32 = fn.gradient(Float32Array.from(w.x), new Float32Array(w.nParams));
+  if (g32.some((v, i) => !Object.is(v, g[i]))) {
+    throw new Error(`${w.label}: ${name} with precision 'f32' gives other bits from Float32Arrays than from Float64Arrays`);
+  }
   return { fn, compile: { ms, codegenMs: st.ms.codegen, buildMs: st.ms.build }, error };
 }
 
@@ -112,7 +117,9 @@ export function planF32(
   fEager: number, gEager: Float64Array, progress: (m: string) => void,
 ): F32Plan {
   const tol = f32Tolerance(w);
-  const x = w.x;
+  // Timed the way a float32 user calls them: Float32Array values and out, which the kernels
+  // take as they are (no conversion; compileChecked checks both paths give the same bits).
+  const x = Float32Array.from(w.x);
   const contenders: Contender[] = [];
   const why = { c: skip.c ?? nativeUnavailable(), wasm: skip.wasm ?? wasmUnavailable() };
 
@@ -121,14 +128,14 @@ export function planF32(
     freshCacheDir();
     c = compileChecked(w, 'c', tol, fEager, gEager, progress);
     const { fn } = c;
-    const g = new Float64Array(w.nParams);
+    const g = new Float32Array(w.nParams);
     contenders.push({ name: 'c-f32', run: () => { fn.gradient(x, g); return g[0]; }, warm });
   }
   let wa: Checked | null = null;
   if (why.wasm === null) {
     wa = compileChecked(w, 'wasm', tol, fEager, gEager, progress);
     const { fn } = wa;
-    const g = new Float64Array(w.nParams);
+    const g = new Float32Array(w.nParams);
     contenders.push({ name: 'wasm-f32', run: () => { fn.gradient(x, g); return g[0]; }, warm: wasmWarm(warm) });
   }
 

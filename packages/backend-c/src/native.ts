@@ -22,8 +22,13 @@ export interface KernelLayout {
   readonly precision: 'f64' | 'f32';
 }
 
-/** Writes df/dparam into g[0..nParams) and returns f. */
-export type NativeKernel = (x: Float64Array, g: Float64Array) => number;
+/**
+ * Writes df/dparam into g[0..nParams) and returns f. A kernel of precision 'f32' also has
+ * `f32`, which takes Float32Arrays and hands them to C as they are: no copy either way.
+ */
+export type NativeKernel = ((x: Float64Array, g: Float64Array) => number) & {
+  readonly f32?: (x: Float32Array, g: Float32Array) => number;
+};
 
 type Handle = object;
 interface Addon {
@@ -169,7 +174,7 @@ export function loadNativeKernel(libPath: string, symbol: string, layout: Kernel
     t: new Float32Array(ws),
   };
   const bound = api.bind(fn, buffers.x, buffers.g, buffers.t, true);
-  return (x, g) => {
+  const run = (x: Float64Array, g: Float64Array): number => {
     check(x, g);
     const { x: x32, g: g32 } = buffers;
     // set() converts between f64 and f32 in C++, ~3x faster than a JS loop past a few values.
@@ -178,6 +183,21 @@ export function loadNativeKernel(libPath: string, symbol: string, layout: Kernel
     if (nParams > 16) g.set(g32); else for (let i = 0; i < nParams; i++) g[i] = g32[i];
     return f;
   };
+  const f32 = (x: Float32Array, g: Float32Array): number => {
+    if (!(x instanceof Float32Array) || !(g instanceof Float32Array) || x.length < nInputs || g.length < nParams) {
+      throw new AdjointError('bad-arguments',
+        `a float32 native kernel takes (x: Float32Array of ${nInputs}+, g: Float32Array of ${nParams}+), got (${describe(x)}, ${describe(g)})`);
+    }
+    // Few values: through the bound buffers, as the f64 path does (cheaper than the addon's
+    // per-call array lookups); many: the caller's arrays themselves.
+    if (nInputs + nParams > BOUND_CALL_LIMIT) return api.callF32(fn, x, g, buffers.t);
+    const { x: bx, g: bg } = buffers;
+    if (x.length === nInputs) bx.set(x); else bx.set(x.subarray(0, nInputs));
+    const f = api.run(bound);
+    if (nParams > 0) g.set(bg);
+    return f;
+  };
+  return Object.assign(run, { f32 });
 }
 
 function describe(v: unknown): string {

@@ -9,7 +9,10 @@ import type { WasmProgram } from './codegen.js';
 import type { MathFn } from './render.js';
 import { wasmApi, type WasmGlobal, type WasmImports, type WasmInstance, type WasmMemory } from './wasm-api.js';
 
-export type Kernel = (x: Float64Array, g: Float64Array) => number;
+/** `kernel(x, g) -> f`; in f32 mode also `f32`, which takes Float32Arrays (a plain copy each way, no conversion). */
+export type Kernel = ((x: Float64Array, g: Float64Array) => number) & {
+  readonly f32?: (x: Float32Array, g: Float32Array) => number;
+};
 
 /** What a loader needs to know about a module besides its bytes. */
 export type KernelInfo = Pick<WasmProgram, 'nInputs' | 'nParams' | 'precision' | 'math'>;
@@ -30,14 +33,15 @@ function kernelOf(instance: WasmInstance, info: KernelInfo): Kernel {
   const xs = new Floats(memory.buffer, offset('input'), info.nInputs);
   const gs = new Floats(memory.buffer, offset('grad'), info.nParams);
   const { nInputs, nParams } = info;
-  return (x, g) => {
+  const kernel = <T extends Float64Array | Float32Array>(x: T, g: T): number => {
     if (x.length !== nInputs) throw new AdjointError('bad-arguments', `the kernel takes ${nInputs} input values, got ${x.length}`);
     if (g.length < nParams) throw new AdjointError('bad-arguments', `the gradient array needs room for ${nParams} values, has ${g.length}`);
-    xs.set(x);   // f32 mode: rounds each value to float, as Math.fround does
+    xs.set(x);   // f32 mode from a Float64Array: rounds each value to float, as Math.fround does
     const f = run();
     g.set(gs);
     return f;
   };
+  return info.precision === 'f32' ? Object.assign((x: Float64Array, g: Float64Array) => kernel(x, g), { f32: (x: Float32Array, g: Float32Array) => kernel(x, g) }) : kernel;
 }
 
 /**

@@ -56,7 +56,7 @@ describe("backend: 'c'", () => {
     expect(Math.abs(gx - compileGradientFunction(f, [x, y])(0.1, 0.2)[0])).toBeLessThan(1e-6);
   });
 
-  test('f32 with many inputs (copied with set, not a loop) gives what float wasm gives, bit for bit', async () => {
+  test('f32: float C equals float wasm bit for bit, from Float64Arrays (copied with set) and from Float32Arrays (not copied)', async () => {
     await loadWasmBackend();
     // + - * only: float C and float wasm round every one the same way.
     const ps = Array.from({ length: 40 }, (_, i) => new Value(0.1 * i - 1.7, `p${i}`));
@@ -73,6 +73,28 @@ describe("backend: 'c'", () => {
     gc.gradient.forEach((g) => expect(g).toBe(Math.fround(g)));
     const exact = compileGradientFunction(acc, ps, { inputs: ins }).gradient(values);
     gc.gradient.forEach((g, i) => expect(Math.abs(g - exact[i])).toBeLessThan(1e-5 * (1 + Math.abs(exact[i]))));
+
+    // Float32Arrays in and out: the same bits with no conversion (values rounded as the
+    // Float64Array path rounds them); params only, the inputs' defaults filled in.
+    const v32 = Float32Array.from(values);
+    for (const fn of [c, w]) {
+      const out = new Float32Array(40);
+      const r = fn.valueAndGradient(v32, out);
+      expect(r.gradient).toBe(out);
+      expect(r.value).toBe(gc.value);
+      expect(Array.from(out)).toEqual(Array.from(gc.gradient));
+      const paramsOnly = fn.gradient(v32.subarray(0, 40), new Float32Array(40));
+      const viaF64 = fn.gradient(Float64Array.from(v32.subarray(0, 40)));
+      expect(Array.from(paramsOnly)).toEqual(Array.from(viaF64));
+    }
+    // A small graph (C copies through buffers bound once) takes them too.
+    const small = compileGradientFunction(x.mul(x).mul(y), [x, y], { backend: 'c', precision: 'f32' });
+    const g2 = small.gradient(Float32Array.of(1.5, -2), new Float32Array(2));
+    expect(Array.from(g2)).toEqual(Array.from(small.gradient([1.5, -2])));
+    expect(Array.from(g2)).toEqual([2 * 1.5 * -2, 1.5 * 1.5]);
+    // A function that computes in f64 refuses a Float32Array out, saying what to do.
+    expect(() => compileGradientFunction(acc, ps, { backend: 'c', inputs: ins }).gradient(v32, new Float32Array(40)))
+      .toThrow(/out is a Float32Array, but this function computes in f64; pass a Float64Array/);
   });
 
   test('compileToC is the source the native backend builds', () => {
