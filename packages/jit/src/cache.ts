@@ -15,10 +15,11 @@ const entries = new Map<string, Entry<unknown>>();
 let nodes = 0;
 const stats = { hits: 0, misses: 0 };
 
-export function cached<T>(graph: Graph, variant: string, build: () => T): T {
+/** `stale`: an entry it returns true for is built again (a background C build that failed). */
+export function cached<T>(graph: Graph, variant: string, build: () => T, stale?: (value: T) => boolean): T {
   const key = `${variant}|${hashGraph(graph)}`;
   const hit = entries.get(key);
-  if (hit !== undefined && graphsEqual(hit.graph, graph)) {
+  if (hit !== undefined && graphsEqual(hit.graph, graph) && stale?.(hit.value as T) !== true) {
     entries.delete(key);
     entries.set(key, hit);   // most recently used last
     stats.hits++;

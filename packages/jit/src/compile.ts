@@ -104,7 +104,9 @@ function compileGraph(graph: Graph, nParams: number, defaults: Float64Array, bac
 /** The compilation, from the in-memory cache unless `cache: false`. */
 function builtFor(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number, mode: BuildMode): Built {
   const make = (): Built => build(graph, nParams, backend, options, traceMs, mode);
-  return options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}|${mode}`, make);
+  // A failed C build is not reused: the next compile tries again (the compiler may be fixed).
+  const failed = (b: Built): boolean => b.artifact.native?.failure() != null;
+  return options.cache === false ? make() : cached(graph, `${nParams}|${optionsKey(backend, options)}|${mode}`, make, failed);
 }
 
 function gradFnOf(built: Built, graph: Graph, nParams: number, defaults: Float64Array, backend: BackendName, options: CompileOptions): GradFn {

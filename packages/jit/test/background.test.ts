@@ -153,11 +153,17 @@ describe.skipIf(why !== null)('background C builds', () => {
     for (const v of inputs.slice(0, 50)) expect(bits(bg.valueAndGradient(v))).toEqual(bits(js.valueAndGradient(v)));
     expect(inspectGeneratedCode(bg)).toContain('double adjoint_grad_ws(');
 
-    const again = compileGradientFunction(f, [x, y], { backend: 'c', background: true, cc, cacheDir: fresh() });
+    // The same graph and options again: the failed build is not reused from the compile
+    // cache, a new one starts.
+    const dir = fresh();
+    const failedOnce = compileGradientFunction(f, [x, y], { backend: 'c', background: true, cc, cacheDir: dir });
+    expect((await nativeReady(failedOnce))!.state).toBe('failed');
+    const again = compileGradientFunction(f, [x, y], { backend: 'c', background: true, cc, cacheDir: dir });
+    expect(compileStats(again)!.native!.state).toBe('building');
     await nativeReady(again);
     expect(bits(again.valueAndGradient(probe!))).toEqual(bits(js.valueAndGradient(probe!)));
     const warnings = warn.mock.calls.filter(([, o]) => (o as { code?: string })?.code === 'ADJOINT_C_BUILD_FAILED');
-    expect(warnings).toHaveLength(2);   // one per build, not per call
+    expect(warnings).toHaveLength(3);   // one per build, not per call
     expect(String(warnings[0][0])).toMatch(/keeps computing with the JS backend[\s\S]*this compiler always fails/);
 
     const rejected = await compileGradientFunctionAsync(f, [x, y], { backend: 'c', cc, cacheDir: fresh() }).then(() => null, (e: unknown) => e);
