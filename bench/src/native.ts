@@ -6,20 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSharedLibrary, findCompiler, loadNativeKernel, nativeAvailable, type NativeKernel } from '@adjoint/backend-c';
+import { buildSharedLibrary, loadNativeKernel, type NativeKernel } from '@adjoint/backend-c';
 import { measure, type RoundRule, type WarmRule } from './timing.js';
 import type { Workload } from './workloads.js';
 
-/** Why native code cannot run here (no addon, no C compiler), or null when it can. */
-export function nativeUnavailable(): string | null {
-  if (!nativeAvailable()) return 'the C backend\'s native addon is not built (run ./dev setup)';
-  try {
-    findCompiler();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+/** Why native code cannot run here (no addon, no C compiler), or null when it can: the backend's own check. */
+export { nativeUnavailable } from '@adjoint/backend-c';
 
 const cacheDirs: string[] = [];
 

@@ -14,13 +14,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AdjointError } from '@adjoint/ir';
+import { BUILDING, BUILT, FAILED } from './build-status.js';
 import { nativeAddon } from './native.js';
 import type { BuildOptions, BuiltLibrary, CCompiler } from './toolchain.js';
-
-/** Values of the status word. */
-export const BUILDING = 0;
-export const BUILT = 1;
-export const FAILED = 2;
 
 /** What the worker is given. */
 export interface BuildRequest {

@@ -17,6 +17,7 @@ export type {
 } from './toolchain.js';
 export type { KernelLayout, NativeKernel } from './native.js';
 export type { BackgroundBuild, BuildOutcome } from './background.js';
+export { BUILDING, BUILT, FAILED } from './build-status.js';
 export type { CacheOptions, BuildCacheStats, PruneResult } from './prune.js';
 
 function needsNode(name: string): never {

@@ -6,6 +6,7 @@ export {
 export { loadNativeKernel, nativeAvailable, type KernelLayout, type NativeKernel } from './native.js';
 export { cacheDirectory } from './cache.js';
 export { startBackgroundBuild, type BackgroundBuild, type BuildOutcome } from './background.js';
+export { BUILDING, BUILT, FAILED } from './build-status.js';
 export {
   buildCacheStats, pruneBuildCache, clearBuildCache,
   type CacheOptions, type BuildCacheStats, type PruneResult,

@@ -41,7 +41,9 @@ function kernelOf(instance: WasmInstance, info: KernelInfo): Kernel {
     g.set(gs);
     return f;
   };
-  return info.precision === 'f32' ? Object.assign((x: Float64Array, g: Float64Array) => kernel(x, g), { f32: (x: Float32Array, g: Float32Array) => kernel(x, g) }) : kernel;
+  // One function serves both: set() copies from either array type into the module's memory.
+  const f32: (x: Float32Array, g: Float32Array) => number = kernel;
+  return info.precision === 'f32' ? Object.assign(kernel, { f32 }) : kernel;
 }
 
 /**

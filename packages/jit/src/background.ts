@@ -7,7 +7,7 @@
  * differ in the last bit at the switch (docs/backends.md).
  */
 import {
-  DEFAULT_C_NAME, loadNativeKernel, startBackgroundBuild,
+  BUILDING, DEFAULT_C_NAME, loadNativeKernel, startBackgroundBuild,
   type BackgroundBuild, type BuildOptions, type BuiltLibrary, type CCompiler, type KernelLayout,
 } from '@adjoint/backend-c';
 import { compileFactory, generateJs, type JsFactory } from '@adjoint/backend-js';
@@ -30,8 +30,6 @@ export interface NativeStatus {
   readonly error?: string;
 }
 
-/** backend-c's BUILDING: the status word's value until the worker is done. */
-const BUILDING = 0;
 
 /**
  * A call reads the status word only every this many instructions' worth of calls: one

@@ -69,13 +69,7 @@ interface Compiled {
 const compiledInfo = new WeakMap<GradFn, Compiled>();
 
 function build(graph: Graph, nParams: number, backend: BackendName, options: CompileOptions, traceMs: number, mode: BuildMode): Built {
-  const t0 = performance.now();
-  const { graph: grad, passes } = gradientOf(graph, nParams, options);
-  const t1 = performance.now();
-  const sched = scheduleGraph(grad, scheduleOptions(options));
-  const t2 = performance.now();
-  const instructions = emittedInstructions(sched);
-  report(options, 'schedule', t2 - t1, instructions);
+  const { grad, passes, sched, instructions, gradientMs, scheduleMs } = scheduled(graph, nParams, options);
   const artifact = BUILDERS[backend](sched, nParams, options, mode);
   report(options, 'codegen', artifact.codegenMs, instructions);
   report(options, 'build', artifact.buildMs, instructions);
@@ -89,7 +83,7 @@ function build(graph: Graph, nParams: number, backend: BackendName, options: Com
       instructions,
       chunks: artifact.functions,
       ...loopCounts(sched),
-      ms: { trace: traceMs, gradient: t1 - t0, schedule: t2 - t1, codegen: artifact.codegenMs, build: artifact.buildMs },
+      ms: { trace: traceMs, gradient: gradientMs, schedule: scheduleMs, codegen: artifact.codegenMs, build: artifact.buildMs },
       ...(artifact.toolchain !== undefined ? { toolchain: artifact.toolchain } : {}),
     },
   };
@@ -125,10 +119,7 @@ function gradFnOf(built: Built, graph: Graph, nParams: number, defaults: Float64
  */
 export function compileGradientFunction(output: Value, params: readonly Value[], options: CompileOptions = {}): GradFn {
   const backend = checkOptions(options);
-  const t0 = performance.now();
-  const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  const traceMs = performance.now() - t0;
-  report(options, 'trace', traceMs, trace.graph.size);
+  const { trace, traceMs } = traced(output, params, options);
   return compileGraph(trace.graph, trace.nParams, trace.defaults, backend, options, traceMs);
 }
 
@@ -155,10 +146,7 @@ export async function compileGradientFunctionAsync(output: Value, params: readon
     return compileGradientFunction(output, params, options);
   }
   const backend = checkOptions(options);
-  const t0 = performance.now();
-  const trace: Trace = traceValue(output, params, { inputs: options.inputs });
-  const traceMs = performance.now() - t0;
-  report(options, 'trace', traceMs, trace.graph.size);
+  const { trace, traceMs } = traced(output, params, options);
   const built = builtFor(trace.graph, trace.nParams, backend, options, traceMs, 'async');
   const native = built.artifact.native!;
   if ((await native.ready()).state === 'failed') throw native.failure()!;
@@ -314,7 +302,7 @@ export function compileToC(output: Value, params: readonly Value[], options: CSo
   if (header !== undefined && typeof header !== 'boolean') {
     throw new AdjointError('bad-options', `header must be true or false, got ${String(header)}`);
   }
-  const { schedule, nParams } = traceAndSchedule(output, params, rest);
+  const { schedule, instructions, nParams } = traceAndSchedule(output, params, rest);
   const t0 = performance.now();
   const p = generateC(schedule, schedule.graph.inputNames, {
     name: name === undefined ? DEFAULT_C_NAME : checkCName(name),
@@ -322,7 +310,7 @@ export function compileToC(output: Value, params: readonly Value[], options: CSo
     maxStackBytes: checkMaxStackBytes(maxStackBytes),
     nParams,
   });
-  report(rest, 'codegen', performance.now() - t0, emittedInstructions(schedule));
+  report(rest, 'codegen', performance.now() - t0, instructions);
   return header === true ? { source: p.source, header: p.header } : p.source;
 }
 
@@ -343,10 +331,10 @@ export async function compileToWasmAsync(output: Value, params: readonly Value[]
 
 function wasmProgram(output: Value, params: readonly Value[], options: WasmModuleOptions, binaryen: Parameters<typeof generateWasm>[0]): WasmProgram {
   checkOptions({ ...checkFileOptions('compileToWasm', options, WASM_MODULE_OPTIONS, "{ math: 'embedded' }"), backend: 'wasm' });
-  const { schedule } = traceAndSchedule(output, params, options);
+  const { schedule, instructions } = traceAndSchedule(output, params, options);
   const t0 = performance.now();
   const program = generateWasm(binaryen, schedule, { math: options.math, precision: options.precision });
-  report(options, 'codegen', performance.now() - t0, emittedInstructions(schedule));
+  report(options, 'codegen', performance.now() - t0, instructions);
   return program;
 }
 
@@ -367,15 +355,33 @@ function checkFileOptions<T extends object>(caller: string, options: T, allowed:
 type OptimizeOptions = Pick<CompileOptions, 'optimize' | 'fastMath'>;
 
 /** Trace, differentiate with respect to the params, schedule: what every code generator consumes. */
-function traceAndSchedule(output: Value, params: readonly Value[], options: Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'onProgress'> & OptimizeOptions): { schedule: Schedule; nParams: number } {
+type StageOptions = Pick<CompileOptions, 'inputs' | 'chunkSize' | 'reroll' | 'onProgress'> & OptimizeOptions;
+
+function traceAndSchedule(output: Value, params: readonly Value[], options: StageOptions): { schedule: Schedule; instructions: number; nParams: number } {
+  const { trace } = traced(output, params, options);
+  const { sched, instructions } = scheduled(trace.graph, trace.nParams, options);
+  return { schedule: sched, instructions, nParams: trace.nParams };
+}
+
+/** The trace of `output`, reported to onProgress. */
+function traced(output: Value, params: readonly Value[], options: StageOptions): { trace: Trace; traceMs: number } {
   const t0 = performance.now();
   const trace = traceValue(output, params, { inputs: options.inputs });
-  report(options, 'trace', performance.now() - t0, trace.graph.size);
-  const grad = gradientOf(trace.graph, trace.nParams, options).graph;
+  const traceMs = performance.now() - t0;
+  report(options, 'trace', traceMs, trace.graph.size);
+  return { trace, traceMs };
+}
+
+/** The gradient pipeline (each pass reported to onProgress) and the schedule (reported too). */
+function scheduled(graph: Graph, nParams: number, options: StageOptions) {
+  const t0 = performance.now();
+  const { graph: grad, passes } = gradientOf(graph, nParams, options);
   const t1 = performance.now();
-  const schedule = scheduleGraph(grad, scheduleOptions(options));
-  report(options, 'schedule', performance.now() - t1, emittedInstructions(schedule));
-  return { schedule, nParams: trace.nParams };
+  const sched = scheduleGraph(grad, scheduleOptions(options));
+  const scheduleMs = performance.now() - t1;
+  const instructions = emittedInstructions(sched);
+  report(options, 'schedule', scheduleMs, instructions);
+  return { grad, passes, sched, instructions, gradientMs: t1 - t0, scheduleMs };
 }
 
 /** The optimized gradient graph of a trace whose first nParams inputs are the params. */
